@@ -1,0 +1,171 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { loadConfig } from './config/load-config.ts'
+import { ConfigError } from './config/config-error.ts'
+import { collectableSources, type AppConfig } from './config/app-config.ts'
+import { connect } from './db/connect.ts'
+import { migrateAllDown, migrateToLatest } from './db/migrate.ts'
+import { startServer } from './main.ts'
+import { VERSION } from './version.ts'
+import { loadDemo, removeDemo } from '../collectors/demo/load-demo.ts'
+import { startOfUtcDay } from './time/start-of-utc-day.ts'
+
+const USAGE = `meridian ${VERSION} — engineering KPIs, DORA and SLOs against targets
+
+Usage: meridian <command> [options]
+
+Commands:
+  serve                         run the API and dashboard (http://127.0.0.1:3000 by default)
+  migrate [--down]              apply pending database migrations (--down: revert all of them)
+  validate                      check meridian.config.yaml and the environment; list every problem
+  collect [--source S] [--since DATE] [--full]
+                                collect from the configured sources
+  demo [--scale small|large] [--seed N] [--remove]
+                                load (or remove) the clearly labelled demo organisation
+  snapshot --period 2026-10|2026-Q3 [--scope S] [--format pdf|csv|md|json] [--out FILE]
+                                freeze a board-report snapshot and export it
+  kpis [--period week|month|quarter] [--scope team:ID]
+                                print the KPIs as a table
+
+Environment: DATABASE_URL (absent: embedded PGlite in ./data), PORT (3000), HOST (127.0.0.1),
+MERIDIAN_CONFIG (meridian.config.yaml), MERIDIAN_DATA_DIR (./data), LOG_LEVEL (info).
+Exit codes: 0 done, 1 failed, 2 usage error or command not available yet.`
+
+/** Commands whose issue has not landed yet: they say so and exit 2. */
+const NOT_YET: Record<string, string> = {
+  collect: 'collecting from GitHub, PagerDuty, incident.io, Opsgenie and Prometheus is not available in this version yet (it lands with the collector issues #4 and #5).',
+  snapshot: 'board-report snapshots are not available in this version yet (they land with issue #8).',
+  kpis: 'the KPI table is not available in this version yet (it lands with the KPI engine, issue #6).',
+}
+
+const OPTIONS: Record<string, ParseArgsConfig['options']> = {
+  serve: {},
+  migrate: { down: { type: 'boolean' } },
+  validate: {},
+  demo: { scale: { type: 'string' }, seed: { type: 'string' }, remove: { type: 'boolean' } },
+  collect: { source: { type: 'string' }, since: { type: 'string' }, full: { type: 'boolean' } },
+  snapshot: { period: { type: 'string' }, scope: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+  kpis: { period: { type: 'string' }, scope: { type: 'string' } },
+}
+
+class UsageError extends Error {}
+
+const print = (s: string) => process.stdout.write(`${s}\n`)
+const printErr = (s: string) => process.stderr.write(`${s}\n`)
+
+function parse(command: string, args: string[]): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args, options: { ...OPTIONS[command], help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>
+  } catch (err) {
+    throw new UsageError(`meridian ${command}: ${(err as Error).message}`)
+  }
+}
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    print(USAGE)
+    return command ? 0 : 2
+  }
+  if (command === '--version' || command === '-v') {
+    print(VERSION)
+    return 0
+  }
+  if (!(command in OPTIONS)) {
+    printErr(`meridian: unknown command "${command}"\n\n${USAGE}`)
+    return 2
+  }
+  try {
+    const values = parse(command, args)
+    if (values.help) {
+      print(USAGE)
+      return 0
+    }
+    if (command in NOT_YET) {
+      printErr(`meridian ${command}: ${NOT_YET[command]}`)
+      return 2
+    }
+    const config = loadConfig()
+    switch (command) {
+      case 'validate':
+        return validate(config)
+      case 'migrate':
+        return await migrate(config, Boolean(values.down))
+      case 'demo':
+        return await demo(config, values as { scale?: string; seed?: string; remove?: boolean })
+      case 'serve':
+        await startServer(config)
+        return 0
+    }
+    return 2
+  } catch (err) {
+    if (err instanceof UsageError) {
+      printErr(`${err.message}\nRun \`meridian --help\` for usage.`)
+      return 2
+    }
+    if (err instanceof ConfigError) {
+      printErr(err.message)
+      return 1
+    }
+    printErr(`meridian ${command}: ${(err as Error).message}`)
+    return 1
+  }
+}
+
+function validate(config: AppConfig): number {
+  const sources = collectableSources(config)
+  print(
+    [
+      config.file ? `${config.file}: valid` : 'no meridian.config.yaml: no sources configured (the demo organisation is used)',
+      `  organisation: ${config.organisation} (timezone ${config.timezone})`,
+      `  teams: ${config.teams.length === 0 ? 'none' : config.teams.map((t) => t.id).join(', ')}`,
+      `  sources with credentials: ${sources.length === 0 ? 'none' : sources.join(', ')}`,
+      `  database: ${config.server.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.server.dataDir}`}`,
+    ].join('\n'),
+  )
+  return 0
+}
+
+async function migrate(config: AppConfig, down: boolean): Promise<number> {
+  const db = await connect(config.server)
+  try {
+    const names = down ? await migrateAllDown(db.db) : await migrateToLatest(db.db)
+    print(names.length === 0 ? 'the database schema is current' : `${down ? 'reverted' : 'applied'} ${names.length} migration(s):\n  ${names.join('\n  ')}`)
+    return 0
+  } finally {
+    await db.close()
+  }
+}
+
+async function demo(config: AppConfig, values: { scale?: string; seed?: string; remove?: boolean }): Promise<number> {
+  const scale = values.scale ?? 'small'
+  if (scale !== 'small' && scale !== 'large') throw new UsageError(`meridian demo: --scale must be small or large, got "${scale}"`)
+  const seed = values.seed === undefined ? 42 : Number(values.seed)
+  if (!Number.isInteger(seed)) throw new UsageError(`meridian demo: --seed must be a whole number, got "${values.seed}"`)
+  const db = await connect(config.server)
+  try {
+    await migrateToLatest(db.db)
+    if (values.remove) {
+      await removeDemo(db.db)
+      print('demo organisation removed')
+      return 0
+    }
+    const tty = process.stderr.isTTY
+    const r = await loadDemo(db.db, {
+      seed,
+      scale,
+      now: startOfUtcDay(new Date()),
+      onProgress: (p: { done: number; total: number; rows: number }) => {
+        const line = `demo: ${p.done}/${p.total} repositories, ${p.rows} rows`
+        if (tty) process.stderr.write(`\r${line}`)
+        else if (p.done === p.total || p.done % 50 === 0) printErr(line)
+      },
+    })
+    if (tty) process.stderr.write('\n')
+    print(`demo organisation (seed ${seed}, scale ${scale}) loaded into ${db.kind}: ${r.rows} rows in ${r.seconds.toFixed(1)} s (${Math.round(r.rowsPerSecond)} rows/s)`)
+    for (const [table, n] of Object.entries(r.counts)) print(`  ${table.padEnd(24)} ${n}`)
+    return 0
+  } finally {
+    await db.close()
+  }
+}

@@ -1,0 +1,82 @@
+import Fastify from 'fastify'
+import { Type as T } from '@sinclair/typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { describe, expect, it } from 'vitest'
+import { registerErrorHandler, registerNotFound } from '../../server/plugins/error-handler.ts'
+import { AppError } from '../../server/errors/app-error.ts'
+import { HTTP_OPTIONS } from '../../server/http-options.ts'
+
+async function app() {
+  const logs: string[] = []
+  const f = Fastify({
+    ...HTTP_OPTIONS,
+    logger: { level: 'error', stream: { write: (line: string) => void logs.push(line) } },
+    genReqId: () => 'req-1',
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  registerErrorHandler(f)
+  registerNotFound(f)
+  f.post('/things', { schema: { body: T.Object({ name: T.String({ minLength: 1 }), count: T.Integer() }, { additionalProperties: false }) } }, async () => ({ ok: true }))
+  f.get('/conflict', async () => {
+    throw new AppError(409, 'conflict', 'Snapshot 7 already exists', { id: 7 })
+  })
+  f.get('/boom', async () => {
+    throw new Error('password=hunter2 at db.internal:5432')
+  })
+  f.get('/db-down', async () => {
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
+  })
+  await f.ready()
+  return { f, logs }
+}
+
+describe('the error handler', () => {
+  it('answers schema violations with 400 invalid_request naming each field', async () => {
+    const { f } = await app()
+    const res = await f.inject({ method: 'POST', url: '/things', payload: { name: '', extra: 1 } })
+    expect(res.statusCode).toBe(400)
+    const body = res.json()
+    expect(body.error.code).toBe('invalid_request')
+    expect(body.error.requestId).toBe('req-1')
+    expect(body.error.details).toEqual(
+      expect.arrayContaining([
+        { field: 'body.extra', message: 'must NOT have additional properties' },
+        { field: 'body.name', message: 'must NOT have fewer than 1 characters' },
+        { field: 'body.count', message: "must have required property 'count'" },
+      ]),
+    )
+  })
+
+  it('sends an AppError as it is', async () => {
+    const { f } = await app()
+    const res = await f.inject({ url: '/conflict' })
+    expect(res.statusCode).toBe(409)
+    expect(res.json()).toEqual({ error: { code: 'conflict', message: 'Snapshot 7 already exists', details: { id: 7 }, requestId: 'req-1' } })
+  })
+
+  it('hides an unexpected error behind 500 internal_error and logs it with the request id', async () => {
+    const { f, logs } = await app()
+    const res = await f.inject({ url: '/boom' })
+    expect(res.statusCode).toBe(500)
+    expect(res.json()).toEqual({ error: { code: 'internal_error', message: 'Something went wrong; the error was logged.', requestId: 'req-1' } })
+    expect(res.body).not.toContain('hunter2')
+    const logged = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'unhandled error')
+    expect(logged.reqId).toBe('req-1')
+  })
+
+  it('answers 503 database_unavailable when the database cannot be reached', async () => {
+    const { f } = await app()
+    const res = await f.inject({ url: '/db-down' })
+    expect(res.statusCode).toBe(503)
+    expect(res.json().error.code).toBe('database_unavailable')
+  })
+
+  it('answers malformed JSON and unknown routes with their own codes', async () => {
+    const { f } = await app()
+    const bad = await f.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/json' }, payload: '{"name":' })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error.code).toBe('invalid_request')
+    const missing = await f.inject({ url: '/nope?x=1' })
+    expect(missing.statusCode).toBe(404)
+    expect(missing.json()).toEqual({ error: { code: 'not_found', message: 'No route GET /nope', requestId: 'req-1' } })
+  })
+})
