@@ -2,12 +2,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { loadConfig } from './config/load-config.ts'
 import { ConfigError } from './config/config-error.ts'
 import { collectableSources, type AppConfig } from './config/app-config.ts'
-import { connect } from './db/connect.ts'
-import { migrateAllDown, migrateToLatest } from './db/migrate.ts'
-import { startServer } from './main.ts'
 import { VERSION } from './version.ts'
-import { loadDemo, removeDemo } from '../collectors/demo/load-demo.ts'
 import { startOfUtcDay } from './time/start-of-utc-day.ts'
+
+// Commands load what they need on demand, so `--help` and `validate` start fast.
+const database = () => import('./db/connect.ts')
+const migrations = () => import('./db/migrate.ts')
 
 const USAGE = `meridian ${VERSION} — engineering KPIs, DORA and SLOs against targets
 
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo':
         return await demo(config, values as { scale?: string; seed?: string; remove?: boolean })
       case 'serve':
-        await startServer(config)
+        await (await import('./main.ts')).startServer(config)
         return 0
     }
     return 2
@@ -127,7 +127,8 @@ function validate(config: AppConfig): number {
 }
 
 async function migrate(config: AppConfig, down: boolean): Promise<number> {
-  const db = await connect(config.server)
+  const { migrateAllDown, migrateToLatest } = await migrations()
+  const db = await (await database()).connect(config.server)
   try {
     const names = down ? await migrateAllDown(db.db) : await migrateToLatest(db.db)
     print(names.length === 0 ? 'the database schema is current' : `${down ? 'reverted' : 'applied'} ${names.length} migration(s):\n  ${names.join('\n  ')}`)
@@ -142,9 +143,10 @@ async function demo(config: AppConfig, values: { scale?: string; seed?: string; 
   if (scale !== 'small' && scale !== 'large') throw new UsageError(`meridian demo: --scale must be small or large, got "${scale}"`)
   const seed = values.seed === undefined ? 42 : Number(values.seed)
   if (!Number.isInteger(seed)) throw new UsageError(`meridian demo: --seed must be a whole number, got "${values.seed}"`)
-  const db = await connect(config.server)
+  const { loadDemo, removeDemo } = await import('../collectors/demo/load-demo.ts')
+  const db = await (await database()).connect(config.server)
   try {
-    await migrateToLatest(db.db)
+    await (await migrations()).migrateToLatest(db.db)
     if (values.remove) {
       await removeDemo(db.db)
       print('demo organisation removed')

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+const BIN = fileURLToPath(new URL('../../server/bin/meridian.mjs', import.meta.url))
+
+function meridian(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'meridian-cli-')),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('the meridian command', () => {
+  it('prints usage listing every command', () => {
+    const r = meridian(['--help'])
+    expect(r.code).toBe(0)
+    for (const c of ['serve', 'migrate', 'validate', 'collect', 'demo', 'snapshot', 'kpis']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'))
+  })
+
+  it.each([
+    ['collect', 'issues #4 and #5'],
+    ['snapshot', 'issue #8'],
+    ['kpis', 'issue #6'],
+  ])('`%s` says it has not landed yet and exits 2', (command, issue) => {
+    const r = meridian([command])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('not available in this version yet')
+    expect(r.stderr).toContain(issue)
+  })
+
+  it('rejects an unknown command and an unknown option with exit 2', () => {
+    expect(meridian(['deploy']).code).toBe(2)
+    const r = meridian(['demo', '--colour', 'red'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("Unknown option '--colour'")
+  })
+
+  it('`validate` lists every problem and exits 1', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'meridian-cli-'))
+    writeFileSync(join(cwd, 'meridian.config.yaml'), 'teams:\n  - { id: Pay, name: Payments }\nsources:\n  gitlab: {}\n')
+    const r = meridian(['validate'], { cwd })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(
+      [
+        'The configuration has 2 problems:',
+        `  - ${join(cwd, 'meridian.config.yaml')}:2: teams[0].id: expected a lower-case id (e.g. "payments"), got "Pay"`,
+        `  - ${join(cwd, 'meridian.config.yaml')}:4: sources.gitlab: unknown key; expected one of: github, pagerduty, incidentio, opsgenie, prometheus`,
+        '',
+      ].join('\n'),
+    )
+  })
+
+  it('`validate` accepts a missing file as "no sources configured" and never prints a secret', () => {
+    expect(meridian(['validate']).stdout).toContain('no meridian.config.yaml: no sources configured')
+    const cwd = mkdtempSync(join(tmpdir(), 'meridian-cli-'))
+    writeFileSync(join(cwd, 'meridian.config.yaml'), 'sources:\n  github: { token: "${GITHUB_TOKEN}", repos: [acme/*] }\n')
+    const r = meridian(['validate'], { cwd, env: { GITHUB_TOKEN: 'ghp_fake_secret_value' } })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('sources with credentials: github')
+    expect(r.stdout + r.stderr).not.toContain('ghp_fake_secret_value')
+  })
+
+  it('`migrate` applies every migration to an embedded database, then reports it current', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'meridian-cli-'))
+    const first = meridian(['migrate'], { cwd })
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(/^applied \d+ migration\(s\):\n  0001_create_repository\n/)
+    const second = meridian(['migrate'], { cwd })
+    expect(second.stdout).toBe('the database schema is current\n')
+  })
+})
