@@ -71,7 +71,7 @@ describe('the meridian command', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'meridian-cli-'))
     const first = meridian(['migrate'], { cwd })
     expect(first.code).toBe(0)
-    expect(first.stdout).toMatch(/^applied \d+ migration\(s\):\n  0001_create_repository\n/)
+    expect(first.stdout).toMatch(/^applied \d+ migration\(s\):\n {2}0001_create_repository\n/)
     const second = meridian(['migrate'], { cwd })
     expect(second.stdout).toBe('the database schema is current\n')
   })
