@@ -1,0 +1,51 @@
+import type { ErrorResponse, OrgResponse, SyncResponse, TeamsResponse } from '../../../server/routes/org.schema.ts'
+
+export type { OrgResponse, SyncEntry, SyncResponse, Team, TeamsResponse } from '../../../server/routes/org.schema.ts'
+
+/**
+ * A failed API call: the server's `{ error: { code, message } }`, or code `network` when no
+ * response arrived. `status` is the HTTP status, null without a response.
+ */
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number | null = null,
+    readonly requestId?: string,
+  ) {
+    super(message)
+  }
+}
+
+function isErrorResponse(body: unknown): body is ErrorResponse {
+  const error = (body as Partial<ErrorResponse> | null)?.error
+  return typeof error?.code === 'string' && typeof error.message === 'string'
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  let res: Response
+  try {
+    res = await fetch(path, { headers: { accept: 'application/json' }, signal })
+  } catch (err) {
+    if (signal?.aborted) throw err
+    throw new ApiError('network', 'The server could not be reached; check that Meridian is running.')
+  }
+  const body: unknown = await res.json().catch(() => undefined)
+  if (!res.ok) {
+    if (isErrorResponse(body)) throw new ApiError(body.error.code, body.error.message, res.status, body.error.requestId)
+    throw new ApiError(`http_${res.status}`, `The server answered ${res.status} ${res.statusText}`.trim(), res.status)
+  }
+  if (body === undefined) throw new ApiError('invalid_response', `${path} did not return JSON`, res.status)
+  return body as T
+}
+
+/** The organisation, its configured sources, auth mode and whether demo data is loaded. */
+export const getOrg = (signal?: AbortSignal) => getJson<OrgResponse>('/api/org', signal)
+
+/** Teams with the repositories and services they own. */
+export const getTeams = (signal?: AbortSignal) => getJson<TeamsResponse>('/api/teams', signal)
+
+/** Freshness and last error per source and scope, and row counts per table. */
+export const getSync = (signal?: AbortSignal) => getJson<SyncResponse>('/api/sync', signal)
