@@ -10,8 +10,13 @@ import { loggerOptions } from './logger.ts'
 import { registerErrorHandler, registerNotFound } from './plugins/error-handler.ts'
 import { healthRoutes } from './routes/health.route.ts'
 import { orgRoutes } from './routes/org.route.ts'
+import { authRoutes } from './routes/auth.route.ts'
+import { tokenRoutes } from './routes/tokens.route.ts'
+import { auditRoutes } from './routes/audit.route.ts'
+import { registerAuth } from './plugins/auth.ts'
+import { registerSecurity } from './plugins/security.ts'
 import { VERSION } from './version.ts'
-import { HTTP_OPTIONS } from './http-options.ts'
+import { HTTP_OPTIONS, validatorCompiler } from './http-options.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,38 +31,54 @@ export interface BuildOptions {
   config: AppConfig
   db: Db
   clock?: () => Date
-  /** false silences logs (tests); default: the config's log settings. */
-  logger?: boolean | NonNullable<Parameters<typeof Fastify>[0]>['logger']
+  /** false silences logs (tests); `{ level, stream }` captures them; default: the config's log settings. */
+  logger?: false | { level?: string; stream: { write(line: string): void } }
 }
 
 /**
- * Builds the HTTP app without listening: config → db → (auth) → routes → dashboard.
+ * Builds the HTTP app without listening: config → db → security → auth → routes → dashboard.
  * Tests call this and use `app.inject()`; `main.ts` listens.
  */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config, db } = options
   const app = Fastify({
-    logger: options.logger === undefined || options.logger === true ? loggerOptions(config.server) : options.logger,
+    logger:
+      options.logger === false
+        ? false
+        : loggerOptions({ ...config.server, logLevel: options.logger?.level ?? config.server.logLevel }, options.logger?.stream),
     ...HTTP_OPTIONS,
     trustProxy: false,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  app.setValidatorCompiler(validatorCompiler)
   app.decorate('config', config)
   app.decorate('db', db)
   app.decorate('clock', options.clock ?? (() => new Date()))
 
   registerErrorHandler(app)
+  await registerSecurity(app)
+  await registerAuth(app)
 
   await app.register(swagger, {
     openapi: {
       info: { title: 'Meridian API', version: VERSION, description: 'Engineering KPIs, DORA and SLOs against targets.' },
-      tags: [{ name: 'health' }, { name: 'organisation' }],
+      tags: [{ name: 'health' }, { name: 'organisation' }, { name: 'access' }],
+      components: {
+        securitySchemes: {
+          apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (mrd_…) from `meridian token create`' },
+          session: { type: 'apiKey', in: 'cookie', name: 'meridian_session', description: 'Set by signing in at /auth/login' },
+        },
+      },
+      security: [{ apiToken: [] }, { session: [] }],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
 
   await app.register(healthRoutes)
   await app.register(orgRoutes)
+  await app.register(authRoutes)
+  await app.register(tokenRoutes)
+  await app.register(auditRoutes)
 
   registerNotFound(app, { spaFallback: await registerDashboard(app, config.server.webDir) })
   return app

@@ -25,6 +25,10 @@ Commands:
                                 freeze a board-report snapshot and export it
   kpis [--period week|month|quarter] [--scope team:ID]
                                 print the KPIs as a table
+  token create --name NAME [--scope read,ingest,admin] [--team ID] [--expires-days N]
+                                create an API token (shown once)
+  token list                    list API tokens (never the tokens themselves)
+  token revoke ID               revoke an API token
 
 Environment: DATABASE_URL (absent: embedded PGlite in ./data), PORT (3000), HOST (127.0.0.1),
 MERIDIAN_CONFIG (meridian.config.yaml), MERIDIAN_DATA_DIR (./data), LOG_LEVEL (info).
@@ -45,6 +49,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
   collect: { source: { type: 'string' }, since: { type: 'string' }, full: { type: 'boolean' } },
   snapshot: { period: { type: 'string' }, scope: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
   kpis: { period: { type: 'string' }, scope: { type: 'string' } },
+  token: { name: { type: 'string' }, scope: { type: 'string' }, team: { type: 'string' }, 'expires-days': { type: 'string' } },
 }
 
 class UsageError extends Error {}
@@ -52,9 +57,12 @@ class UsageError extends Error {}
 const print = (s: string) => process.stdout.write(`${s}\n`)
 const printErr = (s: string) => process.stderr.write(`${s}\n`)
 
-function parse(command: string, args: string[]): Record<string, string | boolean | undefined> {
+type Values = { [key: string]: string | boolean | string[] | undefined; _: string[] }
+
+function parse(command: string, args: string[]): Values {
   try {
-    return parseArgs({ args, options: { ...OPTIONS[command], help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>
+    const { values, positionals } = parseArgs({ args, options: { ...OPTIONS[command], help: { type: 'boolean', short: 'h' } }, allowPositionals: command === 'token', strict: true })
+    return { ...(values as Record<string, string | boolean | undefined>), _: positionals }
   } catch (err) {
     throw new UsageError(`meridian ${command}: ${(err as Error).message}`)
   }
@@ -93,6 +101,8 @@ export async function main(argv: string[]): Promise<number> {
         return await migrate(config, Boolean(values.down))
       case 'demo':
         return await demo(config, values as { scale?: string; seed?: string; remove?: boolean })
+      case 'token':
+        return await token(config, values)
       case 'serve':
         await (await import('./main.ts')).startServer(config)
         return 0
@@ -166,6 +176,63 @@ async function demo(config: AppConfig, values: { scale?: string; seed?: string; 
     if (tty) process.stderr.write('\n')
     print(`demo organisation (seed ${seed}, scale ${scale}) loaded into ${db.kind}: ${r.rows} rows in ${r.seconds.toFixed(1)} s (${Math.round(r.rowsPerSecond)} rows/s)`)
     for (const [table, n] of Object.entries(r.counts)) print(`  ${table.padEnd(24)} ${n}`)
+    return 0
+  } finally {
+    await db.close()
+  }
+}
+
+async function token(config: AppConfig, values: Values): Promise<number> {
+  const [sub, ...rest] = values._
+  const { TOKEN_SCOPES } = await import('./auth/principal.ts')
+  const service = await import('./auth/token-service.ts')
+  const { listApiTokens } = await import('./repositories/api-tokens.repository.ts')
+  const usage = 'usage: meridian token create --name NAME [--scope read,ingest,admin] [--team ID] [--expires-days N] | token list | token revoke ID'
+  if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') throw new UsageError(usage)
+  const ctx = { actor: 'cli', now: new Date() }
+  let create: { name: string; scopes: ('read' | 'ingest' | 'admin')[]; teamId: string | null; expiresAt: Date | null } | undefined
+  let revokeId: number | undefined
+  if (sub === 'create') {
+    const name = typeof values.name === 'string' ? values.name.trim() : ''
+    if (!name) throw new UsageError(`meridian token create: --name is required\n${usage}`)
+    const scopes = String(values.scope ?? 'read').split(',').map((s) => s.trim()).filter(Boolean)
+    const bad = scopes.filter((s) => !(TOKEN_SCOPES as readonly string[]).includes(s))
+    if (bad.length > 0 || scopes.length === 0) throw new UsageError(`meridian token create: --scope takes ${TOKEN_SCOPES.join(', ')} (comma-separated), got "${values.scope}"`)
+    const team = typeof values.team === 'string' ? values.team : null
+    if (team && !config.teams.some((t) => t.id === team)) throw new UsageError(`meridian token create: --team "${team}" is not a configured team`)
+    const days = values['expires-days'] === undefined ? null : Number(values['expires-days'])
+    if (days !== null && (!Number.isInteger(days) || days < 1)) throw new UsageError(`meridian token create: --expires-days must be a whole number of days ≥ 1, got "${values['expires-days']}"`)
+    create = { name, scopes: scopes as ('read' | 'ingest' | 'admin')[], teamId: team, expiresAt: days ? new Date(ctx.now.getTime() + days * 86_400_000) : null }
+  } else if (sub === 'revoke') {
+    revokeId = Number(rest[0])
+    if (!Number.isInteger(revokeId) || revokeId < 1) throw new UsageError(`meridian token revoke: give the token's id (see \`meridian token list\`), got "${rest[0] ?? ''}"`)
+  }
+  const db = await (await database()).connect(config.server)
+  try {
+    await (await migrations()).migrateToLatest(db.db)
+    if (create) {
+      const { token: secret, row } = await service.createApiToken(db.db, create, ctx)
+      print(`created token ${row.id} "${row.name}" with scopes ${row.scopes.join(', ')}${row.expires_at ? `, expiring ${row.expires_at.toISOString()}` : ''}.`)
+      print('Copy it now — it is not stored and will not be shown again:\n')
+      print(`  ${secret}\n`)
+      print('Use it as: Authorization: Bearer <token>')
+      return 0
+    }
+    if (revokeId !== undefined) {
+      const row = await service.revokeApiTokenById(db.db, revokeId, ctx)
+      if (!row) {
+        printErr(`meridian token revoke: no token ${revokeId}`)
+        return 1
+      }
+      print(`revoked token ${row.id} "${row.name}"`)
+      return 0
+    }
+    const rows = await listApiTokens(db.db)
+    if (rows.length === 0) print('no API tokens')
+    for (const r of rows) {
+      const state = r.revoked_at ? `revoked ${r.revoked_at.toISOString()}` : r.expires_at && r.expires_at < ctx.now ? 'expired' : 'active'
+      print(`${String(r.id).padStart(4)}  ${r.prefix}…  ${r.name.padEnd(24)} ${r.scopes.join(',').padEnd(18)} ${state}${r.last_used_at ? `, last used ${r.last_used_at.toISOString()}` : ''}`)
+    }
     return 0
   } finally {
     await db.close()

@@ -20,12 +20,39 @@ export const REDACT_PATHS = [
   'config.auth',
 ]
 
-/** pino options: JSON in production, pretty on a terminal; secrets redacted by path. */
-export function loggerOptions(settings: { logLevel: string; prettyLogs: boolean }): FastifyServerOptions['logger'] {
+/** Query parameters that carry one-time secrets (OAuth codes, state) or tokens. */
+const SECRET_QUERY = /([?&](?:code|state|token|access_token|id_token|session_state)=)[^&#]*/gi
+
+/** A URL safe to log: secret-bearing query values replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]')
+}
+
+interface RawRequest {
+  method: string
+  url: string
+  id?: string
+  hostname?: string
+  ip?: string
+  socket?: { remotePort?: number }
+}
+
+/**
+ * pino options: JSON in production, pretty on a terminal; secrets redacted by path and from
+ * logged URLs. `stream` (tests) captures the output.
+ */
+export function loggerOptions(
+  settings: { logLevel: string; prettyLogs: boolean },
+  stream?: { write(line: string): void },
+): FastifyServerOptions['logger'] {
   return {
     level: settings.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...(settings.prettyLogs && {
+    serializers: {
+      req: (req: RawRequest) => ({ method: req.method, url: redactUrl(req.url), host: req.hostname, remoteAddress: req.ip, remotePort: req.socket?.remotePort }),
+    },
+    ...(stream && { stream }),
+    ...(settings.prettyLogs && !stream && {
       transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } },
     }),
   }

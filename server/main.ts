@@ -67,7 +67,9 @@ export async function startServer(config: AppConfig): Promise<FastifyInstance> {
   process.once('SIGTERM', () => shutdown('SIGTERM'))
 
   await app.listen({ host: config.server.host, port: config.server.port })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.server.port
   const shown = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host
-  log(`Meridian is running at http://${shown}:${config.server.port}`)
+  log(`Meridian is running at http://${shown}:${port}`)
   return app
 }

@@ -76,3 +76,39 @@ describe('the meridian command', () => {
     expect(second.stdout).toBe('the database schema is current\n')
   })
 })
+
+describe('meridian serve', () => {
+  it('refuses to listen beyond loopback without sign-in, saying what to configure', () => {
+    const r = meridian(['serve'], { env: { HOST: '0.0.0.0', MERIDIAN_DEMO: 'off' } })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('refusing to listen on 0.0.0.0 without sign-in')
+    expect(r.stderr).toContain('configure auth.oidc and auth.sessionSecret')
+  })
+
+  it('serves, answers /healthz, and shuts down gracefully on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process')
+    const cwd = mkdtempSync(join(tmpdir(), 'meridian-serve-'))
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', MERIDIAN_DEMO: 'off', MERIDIAN_WEB_DIR: join(cwd, 'no-web'), LOG_LEVEL: 'warn' },
+    })
+    let stderr = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${stderr}`)), 60_000)
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString()
+        const m = /running at (http:\/\/\S+)/.exec(stderr)
+        if (m) {
+          clearTimeout(timer)
+          resolve(m[1]!)
+        }
+      })
+    })
+    expect(stderr).toContain('database: pglite')
+    const res = await fetch(`${url}/healthz`)
+    expect(await res.json()).toEqual({ status: 'ok' })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+})

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { describe, expect, it } from 'vitest'
 import { registerErrorHandler, registerNotFound } from '../../server/plugins/error-handler.ts'
 import { AppError } from '../../server/errors/app-error.ts'
-import { HTTP_OPTIONS } from '../../server/http-options.ts'
+import { HTTP_OPTIONS, validatorCompiler } from '../../server/http-options.ts'
 
 async function app() {
   const logs: string[] = []
@@ -13,6 +13,7 @@ async function app() {
     logger: { level: 'error', stream: { write: (line: string) => void logs.push(line) } },
     genReqId: () => 'req-1',
   }).withTypeProvider<TypeBoxTypeProvider>()
+  f.setValidatorCompiler(validatorCompiler)
   registerErrorHandler(f)
   registerNotFound(f)
   f.post('/things', { schema: { body: T.Object({ name: T.String({ minLength: 1 }), count: T.Integer() }, { additionalProperties: false }) } }, async () => ({ ok: true }))
