@@ -72,7 +72,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       security: [{ apiToken: [] }, { session: [] }],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true })
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    // Served over plain http on loopback by default: upgrading its requests to https would break it.
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  })
 
   await app.register(healthRoutes)
   await app.register(orgRoutes)

@@ -10,6 +10,7 @@ import { SESSION_COOKIE, type Session } from '../plugins/auth.ts'
 import { RATE_LIMITS } from '../plugins/security.ts'
 import { recordAudit } from '../repositories/audit.repository.ts'
 import { ErrorResponse } from './org.schema.ts'
+import { Me } from './auth.schema.ts'
 
 const LOGIN_COOKIE = 'meridian_login'
 const LOGIN_TTL_MS = 10 * 60_000
@@ -23,17 +24,6 @@ interface LoginChecks {
   exp: number
 }
 
-const Me = T.Object({
-  mode: T.Union([T.Literal('open-local'), T.Literal('oidc')]),
-  signedIn: T.Boolean(),
-  user: T.Union([
-    T.Object({ id: T.String(), name: T.String(), role: T.String(), teams: T.Array(T.String()), kind: T.String() }),
-    T.Null(),
-  ]),
-  /** Echo in x-csrf-token on writes made with the session cookie. */
-  csrfToken: T.Union([T.String(), T.Null()]),
-  loginUrl: T.Union([T.String(), T.Null()]),
-})
 
 /** Only same-site paths: never an open redirect to another host. */
 function safeReturnTo(value: unknown): string {

@@ -77,6 +77,39 @@ describe('the meridian command', () => {
   })
 })
 
+describe('meridian token', () => {
+  it('creates a token shown once, lists it without the secret, and revokes it', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'meridian-cli-'))
+    const created = meridian(['token', 'create', '--name', 'jenkins', '--scope', 'ingest,read', '--expires-days', '90'], { cwd })
+    expect(created.code).toBe(0)
+    const token = /^ {2}(mrd_[A-Za-z0-9_-]{43})$/m.exec(created.stdout)?.[1]
+    expect(token).toBeDefined()
+    expect(created.stdout).toMatch(/^created token 1 "jenkins" with scopes ingest, read, expiring \d{4}-\d\d-\d\dT/)
+
+    const listed = meridian(['token', 'list'], { cwd })
+    expect(listed.stdout).toMatch(new RegExp(`^ {3}1  ${token!.slice(0, 10)}…  jenkins {18}ingest,read {8}active\n$`))
+    expect(listed.stdout).not.toContain(token!)
+
+    expect(meridian(['token', 'revoke', '1'], { cwd }).stdout).toBe('revoked token 1 "jenkins"\n')
+    expect(meridian(['token', 'list'], { cwd }).stdout).toMatch(/jenkins +ingest,read +revoked \d{4}-/)
+    const missing = meridian(['token', 'revoke', '7'], { cwd })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toBe('meridian token revoke: no token 7\n')
+  })
+
+  it.each([
+    [['token', 'create'], 'meridian token create: --name is required'],
+    [['token', 'create', '--name', 'x', '--scope', 'write'], 'meridian token create: --scope takes read, ingest, admin (comma-separated), got "write"'],
+    [['token', 'create', '--name', 'x', '--team', 'ghosts'], 'meridian token create: --team "ghosts" is not a configured team'],
+    [['token', 'revoke', 'abc'], 'meridian token revoke: give the token\'s id (see `meridian token list`), got "abc"'],
+    [['token', 'rotate'], 'usage: meridian token create'],
+  ])('%j is a usage error', (args, message) => {
+    const r = meridian(args)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(message)
+  })
+})
+
 describe('meridian serve', () => {
   it('refuses to listen beyond loopback without sign-in, saying what to configure', () => {
     const r = meridian(['serve'], { env: { HOST: '0.0.0.0', MERIDIAN_DEMO: 'off' } })

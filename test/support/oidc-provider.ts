@@ -25,8 +25,8 @@ export async function startTestIdp(redirectUri: string): Promise<TestIdp> {
   }
   // The issuer must be known before the provider is built: listen first on a free port.
   const { createServer } = await import('node:http')
-  let handler: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) | undefined
-  const server: Server = createServer((req, res) => handler!(req, res))
+  const route: { handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void } = {}
+  const server: Server = createServer((req, res) => route.handler!(req, res))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
@@ -67,7 +67,7 @@ export async function startTestIdp(redirectUri: string): Promise<TestIdp> {
     }
     ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true }))
   })
-  handler = provider.callback()
+  route.handler = provider.callback()
 
   return Object.assign(idp, {
     issuer,

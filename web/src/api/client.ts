@@ -1,6 +1,8 @@
+import type { Me } from '../../../server/routes/auth.schema.ts'
 import type { ErrorResponse, OrgResponse, SyncResponse, TeamsResponse } from '../../../server/routes/org.schema.ts'
 
 export type { OrgResponse, SyncEntry, SyncResponse, Team, TeamsResponse } from '../../../server/routes/org.schema.ts'
+export type { Me } from '../../../server/routes/auth.schema.ts'
 
 /**
  * A failed API call: the server's `{ error: { code, message } }`, or code `network` when no
@@ -49,3 +51,32 @@ export const getTeams = (signal?: AbortSignal) => getJson<TeamsResponse>('/api/t
 
 /** Freshness and last error per source and scope, and row counts per table. */
 export const getSync = (signal?: AbortSignal) => getJson<SyncResponse>('/api/sync', signal)
+
+/** Who is signed in, the sign-in mode, and the CSRF token writes must echo. */
+export const getMe = (signal?: AbortSignal) => getJson<Me>('/api/me', signal)
+
+let csrfToken: string | null = null
+/** Remembers the session's CSRF token (from getMe) for later writes. */
+export function useCsrfToken(token: string | null): void {
+  csrfToken = token
+}
+
+/** Sends a JSON write with the session's CSRF token; errors as getJson's. */
+export async function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  let res: Response
+  try {
+    res = await fetch(path, {
+      method,
+      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }), ...(csrfToken && { 'x-csrf-token': csrfToken }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiError('network', 'The server could not be reached; check that Meridian is running.')
+  }
+  const answer: unknown = await res.json().catch(() => undefined)
+  if (!res.ok) {
+    if (isErrorResponse(answer)) throw new ApiError(answer.error.code, answer.error.message, res.status, answer.error.requestId)
+    throw new ApiError(`http_${res.status}`, `The server answered ${res.status} ${res.statusText}`.trim(), res.status)
+  }
+  return answer as T
+}
