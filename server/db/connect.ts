@@ -40,7 +40,10 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Db
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
-    connectionTimeoutMillis: 2_000,
+    // Under the 2 s in which an outage must turn into a 503.
+    connectionTimeoutMillis: 1_500,
+    // A server that accepts connections but never answers must not hold requests forever.
+    query_timeout: 30_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === DATE) return identity
@@ -51,6 +54,9 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Db
   })
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', () => {})
+  // Nor a checked-out one (pg-pool removes its own listener while a client is in use): the failure
+  // reaches the caller through its next query, and the pool discards the client on release.
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, kind: 'postgres', location: describeUrl(url), close: () => db.destroy() }
 }

@@ -18,7 +18,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /** Whether the database answers within `timeoutMs` and every migration is applied. */
-export async function checkReadiness(db: Kysely<any>, timeoutMs = 2_000): Promise<Readiness> {
+export async function checkReadiness(db: Kysely<any>, timeoutMs = 1_500): Promise<Readiness> {
   try {
     await withTimeout(sql`select 1`.execute(db), timeoutMs, 'the database')
   } catch (err) {

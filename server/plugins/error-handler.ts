@@ -8,7 +8,7 @@ function isDatabaseDown(err: unknown): boolean {
     code === 'ECONNRESET' ||
     code === '57P01' || // admin_shutdown
     code === '57P03' || // cannot_connect_now
-    /Connection terminated|timeout exceeded when trying to connect/i.test((err as Error)?.message ?? '')
+    /Connection terminated|timeout exceeded when trying to connect|is not queryable|Query read timeout/i.test((err as Error)?.message ?? '')
   )
 }
 

@@ -26,6 +26,9 @@ async function app() {
   f.get('/db-down', async () => {
     throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
   })
+  f.get('/db-lost', async () => {
+    throw new Error('Client has encountered a connection error and is not queryable')
+  })
   await f.ready()
   return { f, logs }
 }
@@ -66,9 +69,11 @@ describe('the error handler', () => {
 
   it('answers 503 database_unavailable when the database cannot be reached', async () => {
     const { f } = await app()
-    const res = await f.inject({ url: '/db-down' })
-    expect(res.statusCode).toBe(503)
-    expect(res.json().error.code).toBe('database_unavailable')
+    for (const url of ['/db-down', '/db-lost']) {
+      const res = await f.inject({ url })
+      expect(res.statusCode).toBe(503)
+      expect(res.json().error.code).toBe('database_unavailable')
+    }
   })
 
   it('answers malformed JSON and unknown routes with their own codes', async () => {
