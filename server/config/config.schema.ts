@@ -100,26 +100,14 @@ const GitHub = T.Object(
   Strict,
 )
 
-const PagerDuty = T.Object(
-  {
-    baseUrl: T.Optional(Url),
-    token: T.Optional(Secret),
-    services: T.Optional(T.Record(T.String({ minLength: 1 }), T.String({ minLength: 1 }))),
-    severity: T.Optional(T.Record(T.String({ minLength: 1 }), SeverityName)),
-    webhookSecret: T.Optional(Secret),
-  },
-  Strict,
-)
-
-const SimpleIncidentSource = T.Object(
-  {
-    baseUrl: T.Optional(Url),
-    token: T.Optional(Secret),
-    services: T.Optional(T.Record(T.String({ minLength: 1 }), T.String({ minLength: 1 }))),
-    severity: T.Optional(T.Record(T.String({ minLength: 1 }), SeverityName)),
-  },
-  Strict,
-)
+const incidentSourceProps = {
+  baseUrl: T.Optional(Url),
+  token: T.Optional(Secret),
+  services: T.Optional(T.Record(T.String({ minLength: 1 }), T.String({ minLength: 1 }))),
+  severity: T.Optional(T.Record(T.String({ minLength: 1 }), SeverityName)),
+}
+const PagerDuty = T.Object({ ...incidentSourceProps, webhookSecret: T.Optional(Secret) }, Strict)
+const SimpleIncidentSource = T.Object(incidentSourceProps, Strict)
 
 const Prometheus = T.Object({ url: Url, headers: T.Optional(T.Record(T.String(), T.String())) }, Strict)
 

@@ -9,8 +9,8 @@ const MIGRATION_FILES = readdirSync(new URL('../../migrations/', import.meta.url
 const DOMAIN_TABLES = [
   'api_token', 'audit_log', 'commit', 'deployment', 'deployment_change', 'deployment_failure', 'deployment_status',
   'incident', 'incident_deployment', 'issue', 'measurement', 'measurement_history', 'milestone', 'pull_request',
-  'repository', 'repository_observation', 'sli_sample', 'snapshot', 'sync_state', 'team', 'team_repo', 'team_service',
-  'vulnerability_alert', 'workflow_run',
+  'repository', 'repository_observation', 'sli_sample', 'snapshot', 'sync_lock', 'sync_state', 'team', 'team_repo', 'team_service',
+  'vulnerability_alert', 'webhook_delivery', 'workflow_run',
 ]
 
 /** Tables holding rows from a source: each has a unique (source, external_id) for idempotent upserts. */
