@@ -13,6 +13,9 @@ import { orgRoutes } from './routes/org.route.ts'
 import { authRoutes } from './routes/auth.route.ts'
 import { tokenRoutes } from './routes/tokens.route.ts'
 import { auditRoutes } from './routes/audit.route.ts'
+import { registerBackground } from './webhooks/background.ts'
+import { ingestRoutes } from './routes/ingest.route.ts'
+import { pagerDutyWebhookRoutes } from './routes/pagerduty-webhook.route.ts'
 import { registerAuth } from './plugins/auth.ts'
 import { registerSecurity } from './plugins/security.ts'
 import { VERSION } from './version.ts'
@@ -56,13 +59,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('clock', options.clock ?? (() => new Date()))
 
   registerErrorHandler(app)
+  registerBackground(app)
   await registerSecurity(app)
   await registerAuth(app)
 
   await app.register(swagger, {
     openapi: {
       info: { title: 'Meridian API', version: VERSION, description: 'Engineering KPIs, DORA and SLOs against targets.' },
-      tags: [{ name: 'health' }, { name: 'organisation' }, { name: 'access' }],
+      tags: [{ name: 'health' }, { name: 'organisation' }, { name: 'access' }, { name: 'webhooks' }, { name: 'ingest' }],
       components: {
         securitySchemes: {
           apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (mrd_…) from `meridian token create`' },
@@ -84,6 +88,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(authRoutes)
   await app.register(tokenRoutes)
   await app.register(auditRoutes)
+  await app.register(ingestRoutes)
+  await app.register(pagerDutyWebhookRoutes)
 
   registerNotFound(app, { spaFallback: await registerDashboard(app, config.server.webDir) })
   return app

@@ -325,6 +325,23 @@ export interface AuditLogTable {
   ip: string | null
 }
 
+export interface SyncLockTable {
+  source: string
+  scope: string
+  holder: string
+  acquired_at: TimestampDefault
+  expires_at: Timestamp
+}
+
+export interface WebhookDeliveryTable {
+  source: string
+  delivery_id: string
+  event: string
+  received_at: TimestampDefault
+  processed_at: Timestamp | null
+  error: string | null
+}
+
 /** The whole schema as the migrations leave it. */
 export interface Database {
   repository: RepositoryTable
@@ -351,6 +368,8 @@ export interface Database {
   snapshot: SnapshotTable
   api_token: ApiTokenTable
   audit_log: AuditLogTable
+  sync_lock: SyncLockTable
+  webhook_delivery: WebhookDeliveryTable
 }
 
 export type Repository = Selectable<RepositoryTable>

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type as T } from '@sinclair/typebox'
+import { attribute } from '../../collectors/shared/incident-common.ts'
+import { applyPagerDutyEvent, isIncidentEvent, webhookIncidentProblems, type PdWebhookEvent } from '../../collectors/pagerduty/webhook.ts'
+import { AppError } from '../errors/app-error.ts'
+import { RATE_LIMITS } from '../plugins/security.ts'
+import { keepRawJsonBody } from '../webhooks/raw-body.ts'
+import { verifyPagerDutySignature } from '../webhooks/verify-signature.ts'
+import { ErrorResponse } from './org.schema.ts'
+
+/** A PagerDuty v3 webhook body: one `event`; its `data` is checked per event type. */
+const PagerDutyWebhookBody = T.Object(
+  {
+    event: T.Object(
+      {
+        id: T.String({ minLength: 1 }),
+        event_type: T.String({ minLength: 1, examples: ['incident.triggered'] }),
+        resource_type: T.Optional(T.String()),
+        occurred_at: T.String({ format: 'date-time' }),
+        agent: T.Optional(T.Unknown()),
+        client: T.Optional(T.Unknown()),
+        data: T.Record(T.String(), T.Unknown()),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const WebhookAnswer = T.Object({
+  status: T.Union([T.Literal('stored'), T.Literal('ignored')]),
+  eventType: T.String(),
+  incidentId: T.Optional(T.Integer()),
+})
+
+/**
+ * `POST /api/webhooks/pagerduty`: PagerDuty v3 webhooks, authenticated by `X-PagerDuty-Signature`
+ * (any of its v1 signatures matching the configured secret) rather than by a Meridian principal.
+ * Incident events upsert the incident through the polling mapper, audited as `webhook:pagerduty`;
+ * attribution runs after the answer. Other event types are acknowledged with 202 and ignored.
+ */
+export const pagerDutyWebhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  keepRawJsonBody(app)
+  const pending = new Set<Promise<unknown>>()
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...pending])
+  })
+
+  app.post(
+    '/api/webhooks/pagerduty',
+    {
+      config: { access: 'public', rateLimit: RATE_LIMITS.webhook },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'PagerDuty v3 webhook (signed with X-PagerDuty-Signature)',
+        body: PagerDutyWebhookBody,
+        response: { 200: WebhookAnswer, 202: WebhookAnswer, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse },
+      },
+      preValidation: async (req) => {
+        const secret = app.config.sources.pagerduty?.webhookSecret
+        if (!secret) throw new AppError(404, 'not_found', 'PagerDuty webhooks are not configured (sources.pagerduty.webhookSecret)')
+        const header = req.headers['x-pagerduty-signature']
+        if (!req.rawBody || !verifyPagerDutySignature(secret, req.rawBody, Array.isArray(header) ? header.join(',') : header)) {
+          throw new AppError(401, 'unauthorized', 'Missing or invalid X-PagerDuty-Signature')
+        }
+      },
+    },
+    async (req, reply) => {
+      const event = req.body.event as PdWebhookEvent
+      if (!isIncidentEvent(event.event_type)) return reply.status(202).send({ status: 'ignored', eventType: event.event_type })
+      const problems = webhookIncidentProblems(event.data)
+      if (problems.length > 0) throw new AppError(400, 'invalid_request', problems.map((p) => `${p.field} ${p.message}`).join('; '), problems)
+      const now = app.clock()
+      const { incidentId } = await applyPagerDutyEvent(app.db.db, app.config, event, { requestId: req.id, ip: req.ip, now })
+      const work = attribute(app.db.db, app.config, [incidentId], now).then((r) => {
+        if (r.error) req.log.warn({ incidentId, error: r.error }, 'incident attribution after a PagerDuty webhook failed')
+      })
+      pending.add(work)
+      void work.finally(() => pending.delete(work))
+      return reply.status(200).send({ status: 'stored', eventType: event.event_type, incidentId })
+    },
+  )
+}
