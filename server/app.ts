@@ -13,6 +13,7 @@ import { orgRoutes } from './routes/org.route.ts'
 import { authRoutes } from './routes/auth.route.ts'
 import { tokenRoutes } from './routes/tokens.route.ts'
 import { auditRoutes } from './routes/audit.route.ts'
+import { githubWebhookRoutes } from './routes/github-webhook.route.ts'
 import { registerBackground } from './webhooks/background.ts'
 import { ingestRoutes } from './routes/ingest.route.ts'
 import { pagerDutyWebhookRoutes } from './routes/pagerduty-webhook.route.ts'
@@ -88,6 +89,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(authRoutes)
   await app.register(tokenRoutes)
   await app.register(auditRoutes)
+  await app.register(githubWebhookRoutes)
   await app.register(ingestRoutes)
   await app.register(pagerDutyWebhookRoutes)
 

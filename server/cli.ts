@@ -36,7 +36,6 @@ Exit codes: 0 done, 1 failed, 2 usage error or command not available yet.`
 
 /** Commands whose issue has not landed yet: they say so and exit 2. */
 const NOT_YET: Record<string, string> = {
-  collect: 'collecting from GitHub, PagerDuty, incident.io, Opsgenie and Prometheus is not available in this version yet (it lands with the collector issues #4 and #5).',
   snapshot: 'board-report snapshots are not available in this version yet (they land with issue #8).',
   kpis: 'the KPI table is not available in this version yet (it lands with the KPI engine, issue #6).',
 }
@@ -101,6 +100,8 @@ export async function main(argv: string[]): Promise<number> {
         return await migrate(config, Boolean(values.down))
       case 'demo':
         return await demo(config, values as { scale?: string; seed?: string; remove?: boolean })
+      case 'collect':
+        return await collect(config, values)
       case 'token':
         return await token(config, values)
       case 'serve':
@@ -234,6 +235,35 @@ async function token(config: AppConfig, values: Values): Promise<number> {
       print(`${String(r.id).padStart(4)}  ${r.prefix}…  ${r.name.padEnd(24)} ${r.scopes.join(',').padEnd(18)} ${state}${r.last_used_at ? `, last used ${r.last_used_at.toISOString()}` : ''}`)
     }
     return 0
+  } finally {
+    await db.close()
+  }
+}
+
+async function collect(config: AppConfig, values: Values): Promise<number> {
+  const { collectAll, formatSummary, COLLECTABLE } = await import('../collectors/collect-all.ts')
+  const { createProgressRenderer } = await import('../collectors/shared/progress.ts')
+  let since: Date | undefined
+  if (typeof values.since === 'string') {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.since) || Number.isNaN(Date.parse(values.since))) {
+      throw new UsageError(`meridian collect: --since must be a date like 2026-01-31, got "${values.since}"`)
+    }
+    since = new Date(`${values.since}T00:00:00Z`)
+  }
+  const source = typeof values.source === 'string' ? values.source : undefined
+  if (source && !COLLECTABLE.includes(source)) throw new UsageError(`meridian collect: --source must be one of ${COLLECTABLE.join(', ')}, got "${source}"`)
+  if (!source && collectableSources(config).filter((s) => COLLECTABLE.includes(s)).length === 0) {
+    printErr('meridian collect: no source is configured with credentials (see meridian.config.example.yaml); nothing to collect.')
+    return 1
+  }
+  const db = await (await database()).connect(config.server)
+  try {
+    await (await migrations()).migrateToLatest(db.db)
+    const progress = createProgressRenderer(process.stderr)
+    const summaries = await collectAll(db.db, config, { sources: source ? [source] : undefined, since, full: Boolean(values.full), onProgress: progress.update })
+    progress.finish()
+    for (const s of summaries) print(formatSummary(s))
+    return summaries.some((s) => s.errors.length > 0) ? 1 : 0
   } finally {
     await db.close()
   }

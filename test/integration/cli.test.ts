@@ -25,7 +25,6 @@ describe('the meridian command', () => {
   })
 
   it.each([
-    ['collect', 'issues #4 and #5'],
     ['snapshot', 'issue #8'],
     ['kpis', 'issue #6'],
   ])('`%s` says it has not landed yet and exits 2', (command, issue) => {
@@ -33,6 +32,18 @@ describe('the meridian command', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('not available in this version yet')
     expect(r.stderr).toContain(issue)
+  })
+
+  it('`collect` says when no source is configured, and checks its options', () => {
+    const none = meridian(['collect'])
+    expect(none.code).toBe(1)
+    expect(none.stderr).toBe('meridian collect: no source is configured with credentials (see meridian.config.example.yaml); nothing to collect.\n')
+    const since = meridian(['collect', '--since', 'yesterday'])
+    expect(since.code).toBe(2)
+    expect(since.stderr).toContain('meridian collect: --since must be a date like 2026-01-31, got "yesterday"')
+    const source = meridian(['collect', '--source', 'jira'])
+    expect(source.code).toBe(2)
+    expect(source.stderr).toContain('meridian collect: --source must be one of github')
   })
 
   it('rejects an unknown command and an unknown option with exit 2', () => {
