@@ -4,7 +4,6 @@ import type { AlertRow, ObservationRow } from './security.ts'
 import type { Insertable } from 'kysely'
 import type { SliSampleTable } from '../../server/db/schema.ts'
 import { DEMO_OWNER } from './org-plan.ts'
-import { attributeIncidents, failures, incidentKey } from './attribution.ts'
 import { MINUTE, wholeSecond } from './time.ts'
 
 const date = (t: number | null) => (t === null ? null : new Date(t))
@@ -17,6 +16,8 @@ export function assignNumbers(ctx: RepoContext): void {
 }
 
 const prExternalId = (ctx: RepoContext, pr: PrItem) => `demo:pr:${ctx.repo.fullName}#${pr.number}`
+/** The incident's id in its source: PagerDuty's id, or the GitHub issue as owner/repo#N. */
+const incidentKey = (ctx: RepoContext, i: IncidentItem) => i.pagerdutyId ?? `${ctx.repo.fullName}#${i.issue!.number}`
 const incidentExternalId = (ctx: RepoContext, i: IncidentItem) => `demo:${i.source}:${incidentKey(ctx, i)}`
 
 function prTitle(pr: PrItem): string {
@@ -46,11 +47,6 @@ export function renderRepository(
   extras: { alerts: AlertRow[]; observations: ObservationRow[]; adopted: boolean; sliSamples: Insertable<SliSampleTable>[] },
 ): DemoRepository {
   const { repo, org, rng } = ctx
-  const ok = ctx.deployments
-    .filter((d) => d.environment === 'production' && d.status === 'success')
-    .sort((a, b) => a.finishedAt! - b.finishedAt!)
-  const incidentLinks = attributeIncidents(ctx, ok)
-  const failureLinks = failures(ctx, ok, incidentLinks)
   const prs = [...ctx.prs].sort((a, b) => a.number - b.number)
   const issues = [...ctx.issues].sort((a, b) => a.number - b.number)
   const milestoneId = (n: number) => `demo:milestone:${repo.fullName}:${n}`
@@ -116,8 +112,6 @@ export function renderRepository(
         ? []
         : [{ deployment: d.externalId, external_id: `${d.externalId}:status:3`, state: d.status, created_at: new Date(d.finishedAt!), description: describe(d), log_url: null }]),
     ]),
-    deploymentChanges: prs.filter((pr) => pr.shippedBy).map((pr) => ({ pullRequest: prExternalId(ctx, pr), deployment: pr.shippedBy!.externalId, method: 'sha' as const })),
-    deploymentFailures: failureLinks.map((f) => ({ deployment: f.deployment.externalId, reason: f.reason, cause_key: f.causeKey, remediation: f.remediation?.externalId ?? null })),
     workflowRuns: [
       ...ctx.commits.slice(1).map((c) => {
         const created = c.at + 3_000
@@ -211,7 +205,6 @@ export function renderRepository(
       url: null,
       updated_at: new Date(i.resolvedAt ?? i.acknowledgedAt ?? i.startedAt),
     })),
-    incidentDeployments: incidentLinks.map((l) => ({ incident: incidentExternalId(ctx, l.incident), deployment: l.deployment.externalId, method: l.method })),
     vulnerabilityAlerts: extras.alerts,
     observations: extras.observations,
     sliSamples: extras.sliSamples,

@@ -3,7 +3,6 @@ import type {
   CommitTable,
   DeploymentStatusTable,
   DeploymentTable,
-  FailureReason,
   IncidentTable,
   IssueTable,
   MilestoneTable,
@@ -20,8 +19,9 @@ type InRepo<T> = Omit<Insertable<T>, 'repo_id'>
 
 /**
  * Everything the demo generates for one repository, ready to store. Rows that refer to other
- * rows do so by external_id (`deployment`, `pullRequest`, `incident`, `milestone`), since ids
- * exist only once stored.
+ * rows do so by external_id (`deployment`, `milestone`), since ids exist only once stored.
+ * Which deployment shipped a change, failed, or caused an incident is not generated: the loader
+ * runs the product's attribution over the stored rows once every repository is written.
  */
 export interface DemoRepository {
   repository: Insertable<RepositoryTable>
@@ -29,14 +29,11 @@ export interface DemoRepository {
   pullRequests: InRepo<PullRequestTable>[]
   deployments: InRepo<DeploymentTable>[]
   deploymentStatuses: (Omit<Insertable<DeploymentStatusTable>, 'deployment_id'> & { deployment: string })[]
-  deploymentChanges: { pullRequest: string; deployment: string; method: 'sha' | 'time' }[]
-  deploymentFailures: { deployment: string; reason: FailureReason; cause_key: string; remediation: string | null }[]
   workflowRuns: InRepo<WorkflowRunTable>[]
   milestones: InRepo<MilestoneTable>[]
   issues: (Omit<InRepo<IssueTable>, 'milestone_id'> & { milestone: string | null })[]
   /** `inRepository`: a GitHub incident issue of this repository (PagerDuty's have no repository). */
   incidents: (InRepo<IncidentTable> & { inRepository: boolean })[]
-  incidentDeployments: { incident: string; deployment: string; method: 'explicit' | 'window' }[]
   vulnerabilityAlerts: InRepo<VulnerabilityAlertTable>[]
   observations: InRepo<RepositoryObservationTable>[]
   sliSamples: Insertable<SliSampleTable>[]

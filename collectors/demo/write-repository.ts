@@ -4,7 +4,6 @@ import { insertCommits } from '../shared/store/commits.ts'
 import { insertDeploymentStatuses, upsertDeployments } from '../shared/store/deployments.ts'
 import { upsertIncidents } from '../shared/store/incidents.ts'
 import { upsertIssues } from '../shared/store/issues.ts'
-import { upsertDeploymentChanges, upsertDeploymentFailures, upsertIncidentDeployments } from '../shared/store/links.ts'
 import { upsertMilestones } from '../shared/store/milestones.ts'
 import { upsertPullRequests } from '../shared/store/pull-requests.ts'
 import { upsertRepositories } from '../shared/store/repositories.ts'
@@ -31,30 +30,13 @@ export async function writeRepository(db: Kysely<Database>, r: DemoRepository): 
   const repoId = idOf(await upsertRepositories(db, [r.repository]), r.repository.full_name)
   const inRepo = <T>(rows: T[]) => rows.map((row) => ({ ...row, repo_id: repoId }))
   await insertCommits(db, inRepo(r.commits))
-  const prIds = await upsertPullRequests(db, inRepo(r.pullRequests))
+  await upsertPullRequests(db, inRepo(r.pullRequests))
   const deploymentIds = await upsertDeployments(db, inRepo(r.deployments))
   await insertDeploymentStatuses(db, r.deploymentStatuses.map(({ deployment, ...s }) => ({ ...s, deployment_id: idOf(deploymentIds, deployment) })))
-  await upsertDeploymentChanges(
-    db,
-    r.deploymentChanges.map((c) => ({ pull_request_id: idOf(prIds, c.pullRequest), deployment_id: idOf(deploymentIds, c.deployment), method: c.method })),
-  )
   await upsertWorkflowRuns(db, inRepo(r.workflowRuns))
   const milestoneIds = await upsertMilestones(db, inRepo(r.milestones))
   await upsertIssues(db, inRepo(r.issues).map(({ milestone, ...i }) => ({ ...i, milestone_id: milestone === null ? null : idOf(milestoneIds, milestone) })))
-  const incidentIds = await upsertIncidents(db, r.incidents.map(({ inRepository, ...i }) => ({ ...i, repo_id: inRepository ? repoId : null })))
-  await upsertIncidentDeployments(
-    db,
-    r.incidentDeployments.map((l) => ({ incident_id: idOf(incidentIds, l.incident), deployment_id: idOf(deploymentIds, l.deployment), method: l.method })),
-  )
-  await upsertDeploymentFailures(
-    db,
-    r.deploymentFailures.map((f) => ({
-      deployment_id: idOf(deploymentIds, f.deployment),
-      reason: f.reason,
-      cause_key: f.cause_key,
-      remediation_deployment_id: f.remediation === null ? null : idOf(deploymentIds, f.remediation),
-    })),
-  )
+  await upsertIncidents(db, r.incidents.map(({ inRepository, ...i }) => ({ ...i, repo_id: inRepository ? repoId : null })))
   await upsertVulnerabilityAlerts(db, inRepo(r.vulnerabilityAlerts))
   await upsertRepositoryObservations(db, inRepo(r.observations))
   await upsertSliSamples(db, r.sliSamples)
@@ -64,13 +46,10 @@ export async function writeRepository(db: Kysely<Database>, r: DemoRepository): 
     pull_request: r.pullRequests.length,
     deployment: r.deployments.length,
     deployment_status: r.deploymentStatuses.length,
-    deployment_change: r.deploymentChanges.length,
     workflow_run: r.workflowRuns.length,
     milestone: r.milestones.length,
     issue: r.issues.length,
     incident: r.incidents.length,
-    incident_deployment: r.incidentDeployments.length,
-    deployment_failure: r.deploymentFailures.length,
     vulnerability_alert: r.vulnerabilityAlerts.length,
     repository_observation: r.observations.length,
     sli_sample: r.sliSamples.length,

@@ -73,6 +73,14 @@ const REFERENCES: Record<string, 'repository' | 'pull_request' | 'deployment' | 
   measurement_id: 'measurement',
 }
 
+/** Ids inside a deployment_failure cause_key (`rollback:<deployment id>`, `revert:pr:<id>`, `hotfix:pr:<id>[:incident:<id>]`, `incident:<id>`). */
+const CAUSE_KEY_IDS: Record<string, 'pull_request' | 'deployment' | 'incident'> = { rollback: 'deployment', pr: 'pull_request', incident: 'incident' }
+
+/** A cause_key with the ids it embeds replaced by the natural keys of the rows they name. */
+function canonicalCauseKey(key: string, naturalKeys: Record<string, Map<number, string>>): string {
+  return key.replace(/(rollback|pr|incident):(\d+)/g, (_, kind: string, id: string) => `${kind}:${naturalKeys[CAUSE_KEY_IDS[kind]!]!.get(Number(id)) ?? `missing:${id}`}`)
+}
+
 function canonical(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString()
   if (Array.isArray(value)) return value.map(canonical)
@@ -83,9 +91,10 @@ function canonical(value: unknown): unknown {
 }
 
 /**
- * Per table: the row count and a hash of its rows' content, with generated ids replaced by the
- * natural key of the row they point at and write stamps left out, so two databases loaded with
- * the same data give the same fingerprint whatever ids they handed out.
+ * Per table: the row count and a hash of its rows' content, with generated ids (also those inside
+ * attribution's cause keys) replaced by the natural key of the row they point at and write stamps
+ * left out, so two databases loaded with the same data give the same fingerprint whatever ids
+ * they handed out.
  */
 async function fingerprint(db: Kysely<Database>): Promise<Record<string, { rows: number; sha256: string }>> {
   const any = db as unknown as Kysely<any>
@@ -111,6 +120,7 @@ async function fingerprint(db: Kysely<Database>): Promise<Record<string, { rows:
         if (VOLATILE.has(column) || (table === 'sync_state' && column.endsWith('_at'))) continue
         const target = REFERENCES[column]
         content[column] = target && value !== null ? naturalKeys[target].get(value as number) ?? `missing:${value}` : value
+        if (table === 'deployment_failure' && column === 'cause_key') content[column] = canonicalCauseKey(value as string, naturalKeys)
       }
       return JSON.stringify(canonical(content))
     })
