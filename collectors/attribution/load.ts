@@ -3,7 +3,7 @@ import type { AppConfig } from '../../server/config/app-config.ts'
 import type { Database } from '../../server/db/schema.ts'
 import { Catalog } from './catalog.ts'
 import { CommitGraph } from './commit-graph.ts'
-import type { AttrChange, AttrDeployment } from './types.ts'
+import type { AttrChange, AttrDeployment, DeploymentRef, ShipMethod } from './types.ts'
 
 /** Most values bound in one `in (…)` list. */
 const IN_CHUNK = 10_000
@@ -82,6 +82,20 @@ export async function loadDeployments(db: Kysely<Database>, catalog: Catalog, fi
   }))
 }
 
+/** What the given deployments name as shipped (`deployment_ref`), by deployment id. */
+export async function loadDeploymentRefs(db: Kysely<Database>, deploymentIds: readonly number[]): Promise<Map<number, DeploymentRef[]>> {
+  const out = new Map<number, DeploymentRef[]>()
+  for (const ids of chunks([...new Set(deploymentIds)])) {
+    const rows = await db.selectFrom('deployment_ref').select(['deployment_id', 'kind', 'value']).where('deployment_id', 'in', ids).orderBy('deployment_id').orderBy('kind').orderBy('value').execute()
+    for (const r of rows) {
+      const refs = out.get(r.deployment_id)
+      if (refs) refs.push({ kind: r.kind, value: r.value })
+      else out.set(r.deployment_id, [{ kind: r.kind, value: r.value }])
+    }
+  }
+  return out
+}
+
 /** The repository's default-branch commit graph. */
 export async function loadCommitGraph(db: Kysely<Database>, repoId: number): Promise<CommitGraph> {
   const commits = await db.selectFrom('commit').select(['sha', 'parents']).where('repo_id', '=', repoId).execute()
@@ -135,8 +149,8 @@ export async function loadChanges(db: Kysely<Database>, repoIds: readonly number
 export async function loadShipping(
   db: Kysely<Database>,
   filter: { repoIds?: readonly number[]; pullRequestIds?: readonly number[] },
-): Promise<{ pull_request_id: number; deployment_id: number; method: 'sha' | 'time' }[]> {
-  const out: { pull_request_id: number; deployment_id: number; method: 'sha' | 'time' }[] = []
+): Promise<{ pull_request_id: number; deployment_id: number; method: ShipMethod }[]> {
+  const out: { pull_request_id: number; deployment_id: number; method: ShipMethod }[] = []
   if (filter.repoIds?.length) {
     out.push(
       ...(await db

@@ -5,11 +5,11 @@ import { inTransaction } from '../shared/transaction.ts'
 import { attributeIncidents, type IncidentAttributionResult } from './attribute-incidents.ts'
 import type { Catalog } from './catalog.ts'
 import type { CommitGraph } from './commit-graph.ts'
-import { chunks, loadCatalog, lockAttribution, loadChanges, loadCommitGraph, loadDeploymentServices, loadDeployments } from './load.ts'
+import { chunks, loadCatalog, lockAttribution, loadChanges, loadCommitGraph, loadDeploymentRefs, loadDeploymentServices, loadDeployments } from './load.ts'
 import { ChangeIndex, hotfixFailures, revertFailures } from './reverts-hotfixes.ts'
 import { detectRollbacks } from './rollbacks.ts'
 import { shipChanges, unknownDeployedShas } from './ship-changes.ts'
-import { causeKey, type UnknownSha } from './types.ts'
+import { causeKey, type ShippingLink, type UnknownSha } from './types.ts'
 import { syncDeploymentChanges, syncDeploymentFailures, type WriteCounts } from './write.ts'
 
 export interface RecomputeOptions {
@@ -27,7 +27,7 @@ export interface ServiceResult {
   deployments: number
   changes: number
   /** Changes linked to a deployment, by method. */
-  shipped: { sha: number; time: number }
+  shipped: { sha: number; time: number; explicit: number }
   rollbacks: number
   failures: number
   links: WriteCounts
@@ -81,7 +81,16 @@ export async function recomputeService(db: Kysely<Database>, config: AppConfig, 
     }
     const changes = await loadChanges(trx, changeRepoIds, hotfixLabels)
     const rollbacks = detectRollbacks(deployments, graphs)
-    const links = shipChanges({ changes, deployments, graphs, rollbackIds: rollbacks.rollbackIds, maxLookbackDays: config.attribution.maxLookbackDays })
+    const refs = await loadDeploymentRefs(trx, deployments.map((d) => d.id))
+    const links = shipChanges({
+      changes,
+      deployments,
+      graphs,
+      rollbackIds: rollbacks.rollbackIds,
+      maxLookbackDays: config.attribution.maxLookbackDays,
+      refs,
+      serviceRepoIds: changeRepoIds,
+    })
     const shippedBy = new Map(links.map((l) => [l.pullRequestId, l.deploymentId]))
     const order = new Map(deployments.map((d) => [d.id, d]))
     const index = new ChangeIndex(changes, (fullName) => catalog.repoByFullName(fullName)?.id)
@@ -102,12 +111,12 @@ export async function recomputeService(db: Kysely<Database>, config: AppConfig, 
       failures,
       now,
     )
-    const bySha = links.filter((l) => l.method === 'sha').length
+    const count = (method: ShippingLink['method']) => links.filter((l) => l.method === method).length
     return {
       service,
       deployments: deployments.length,
       changes: changes.length,
-      shipped: { sha: bySha, time: links.length - bySha },
+      shipped: { sha: count('sha'), time: count('time'), explicit: count('explicit') },
       rollbacks: rollbacks.rollbackIds.size,
       failures: failures.length,
       links: linkCounts,

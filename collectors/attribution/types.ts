@@ -29,7 +29,13 @@ export interface AttrChange {
   revertOfNumber: number | null
 }
 
-export type ShipMethod = 'sha' | 'time'
+export type ShipMethod = 'sha' | 'time' | 'explicit'
+
+/** What a deployment names as shipped (`deployment_ref`): a PR number, or a commit SHA (7+ hex, lower case). */
+export interface DeploymentRef {
+  kind: 'pull_request' | 'commit'
+  value: string
+}
 
 /** Which deployment shipped a change (a `deployment_change` row). */
 export interface ShippingLink {

@@ -13,7 +13,9 @@ export interface WriteCounts {
 /**
  * Makes the `deployment_change` rows of the given repositories' pull requests exactly `links`:
  * new and changed links are upserted (re-stamped at `now`), unchanged ones are left alone
- * (`linked_at` included), and links that no longer hold are deleted.
+ * (`linked_at` included), and links that no longer hold are deleted. Every method (`sha`,
+ * `time`, `explicit`) is owned alike: a PR whose link changed method is re-stamped, and one no
+ * longer linked by any method (say, its naming deployment's refs were replaced) is deleted.
  */
 export async function syncDeploymentChanges(db: Kysely<Database>, repoIds: readonly number[], links: readonly ShippingLink[], now: Date): Promise<WriteCounts> {
   if (repoIds.length === 0) return { written: 0, deleted: 0 }

@@ -108,8 +108,15 @@ export interface DeploymentStatusTable {
 export interface DeploymentChangeTable {
   pull_request_id: number
   deployment_id: number
-  method: 'sha' | 'time'
+  method: 'sha' | 'time' | 'explicit'
   linked_at: TimestampDefault
+}
+
+/** A pull request (number) or commit (SHA or prefix) a deployment names as shipped (ingest API). */
+export interface DeploymentRefTable {
+  deployment_id: number
+  kind: 'pull_request' | 'commit'
+  value: string
 }
 
 export type FailureReason = 'rollback' | 'revert' | 'hotfix' | 'incident'
@@ -353,6 +360,7 @@ export interface Database {
   deployment: DeploymentTable
   deployment_status: DeploymentStatusTable
   deployment_change: DeploymentChangeTable
+  deployment_ref: DeploymentRefTable
   deployment_failure: DeploymentFailureTable
   workflow_run: WorkflowRunTable
   incident: IncidentTable

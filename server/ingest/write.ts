@@ -7,7 +7,7 @@ import { upsertIncidents } from '../../collectors/shared/store/incidents.ts'
 import { upsertSliSamples } from '../../collectors/shared/store/sli-samples.ts'
 import { inTransaction } from '../../collectors/shared/transaction.ts'
 import type { AppConfig } from '../config/app-config.ts'
-import type { Database, DeploymentTable, IncidentTable } from '../db/schema.ts'
+import type { Database, DeploymentRefTable, DeploymentTable, IncidentTable } from '../db/schema.ts'
 import { recordAudit } from '../repositories/audit.repository.ts'
 import type { DeploymentItem, IncidentItem, IngestResult, SliItem } from '../routes/ingest.schema.ts'
 
@@ -43,10 +43,31 @@ export function isProductionEnvironment(config: AppConfig, environment: string):
 }
 
 /**
- * Stores a validated batch of deployments (source `api`) with a status row each, and one audit
- * entry, in one transaction. A deployment already stored keeps its first outcome and finish
- * time (as for every source); other fields are updated. Returns the counts and the services
- * touched (for attribution).
+ * Makes each deployment's `deployment_ref` rows exactly the PRs and commits its item names
+ * (none when it names none): attribution ships those changes by it (method `explicit`).
+ */
+async function replaceDeploymentRefs(db: Kysely<Database>, deployments: readonly { deploymentId: number; item: DeploymentItem }[]): Promise<void> {
+  const ids = deployments.map((d) => d.deploymentId)
+  for (let i = 0; i < ids.length; i += 10_000) await db.deleteFrom('deployment_ref').where('deployment_id', 'in', ids.slice(i, i + 10_000)).execute()
+  const keyed = new Map<string, Insertable<DeploymentRefTable>>()
+  for (const { deploymentId, item } of deployments) {
+    const refs: Insertable<DeploymentRefTable>[] = [
+      ...(item.pull_requests ?? []).map((n) => ({ deployment_id: deploymentId, kind: 'pull_request' as const, value: String(n) })),
+      ...(item.commits ?? []).map((c) => ({ deployment_id: deploymentId, kind: 'commit' as const, value: c.toLowerCase() })),
+    ]
+    for (const r of refs) keyed.set(`${r.deployment_id}\u0000${r.kind}\u0000${r.value}`, r)
+  }
+  const rows = [...keyed.values()]
+  // Three parameters a row: stay well under PostgreSQL's 65,535 bound parameters per statement.
+  for (let i = 0; i < rows.length; i += 10_000) await db.insertInto('deployment_ref').values(rows.slice(i, i + 10_000)).execute()
+}
+
+/**
+ * Stores a validated batch of deployments (source `api`) with a status row each, the PRs and
+ * commits each names (`deployment_ref`, replaced on re-ingest), and one audit entry, in one
+ * transaction. A deployment already stored keeps its first outcome and finish time (as for
+ * every source); other fields are updated. Returns the counts and the services touched (for
+ * attribution).
  */
 export async function ingestDeployments(db: Kysely<Database>, config: AppConfig, items: readonly DeploymentItem[], ctx: IngestContext): Promise<IngestResult & { services: string[] }> {
   const serviceMap = config.sources.github?.services ?? {}
@@ -71,6 +92,7 @@ export async function ingestDeployments(db: Kysely<Database>, config: AppConfig,
       collected_at: ctx.now,
     }))
     const ids = await upsertDeployments(trx, rows)
+    await replaceDeploymentRefs(trx, items.map((i) => ({ deploymentId: ids.get(i.id)!, item: i })))
     await insertDeploymentStatuses(
       trx,
       items.map((i) => ({ deployment_id: ids.get(i.id)!, external_id: `api:${i.status}`, state: i.status, created_at: i.finished_at, description: 'reported to POST /api/deployments', log_url: i.url ?? null })),

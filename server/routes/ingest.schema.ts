@@ -25,8 +25,8 @@ export const DeploymentItem = T.Object(
     ref: T.Optional(Text(255, 'the branch or tag deployed')),
     url: T.Optional(T.String({ format: 'uri', maxLength: 2000, description: 'a link to the pipeline run' })),
     creator: T.Optional(Text(200, 'who or what started it')),
-    pull_requests: T.Optional(T.Array(T.Integer({ minimum: 1, maximum: 2147483647 }), { maxItems: 1000, uniqueItems: true, description: 'numbers of the pull requests it ships (recorded in the audit log)' })),
-    commits: T.Optional(T.Array(Sha, { maxItems: 1000, description: 'SHAs of the commits it ships (recorded in the audit log)' })),
+    pull_requests: T.Optional(T.Array(T.Integer({ minimum: 1, maximum: 2147483647 }), { maxItems: 1000, uniqueItems: true, description: 'numbers of the pull requests it ships (in repo, else in the service\'s repositories): attribution links them to this deployment (method explicit)' })),
+    commits: T.Optional(T.Array(Sha, { maxItems: 1000, description: 'merge commit SHAs (or prefixes of 7+ characters) of the pull requests it ships: attribution links them to this deployment (method explicit)' })),
   },
   { additionalProperties: false, description: 'One deployment. Give service or repo (or both).' },
 )

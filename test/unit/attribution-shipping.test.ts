@@ -178,6 +178,37 @@ describe('shipChanges', () => {
     expect(links).toEqual([{ pullRequestId: 9, deploymentId: 2, method: 'time' }])
   })
 
+  it('a change a deployment names ships explicitly by the first deployment naming it, over SHA and time matching and the look-back', () => {
+    // d1 (T0+100 h) would ship #1 and #2 by SHA and #3 by time; #4 is 20 days older than d1.
+    const deps = deployments('d1@c7+100 d2@c9+200 d3@c9+300 d4@c1+350')
+    const changes = [
+      { id: 1, number: 101, repoId: REPO, mergedAt: T0 + 1 * H, mergeCommitSha: sha('c2') },
+      { id: 2, number: 102, repoId: REPO, mergedAt: T0 + 2 * H, mergeCommitSha: sha('c3') },
+      { id: 3, number: 103, repoId: REPO, mergedAt: T0 + 90 * H, mergeCommitSha: null },
+      { id: 4, number: 104, repoId: REPO, mergedAt: T0 + 100 * H - 20 * 24 * H, mergeCommitSha: sha('c5') },
+      { id: 5, number: 105, repoId: 2, mergedAt: T0, mergeCommitSha: sha('c6') },
+    ]
+    const refs = new Map([
+      // d3 names #101 too, after d2: d2 is first. #105 is in another repository: not d2's.
+      [2, [{ kind: 'pull_request' as const, value: '101' }, { kind: 'commit' as const, value: sha('c3').slice(0, 7) }, { kind: 'pull_request' as const, value: '105' }]],
+      [3, [{ kind: 'pull_request' as const, value: '101' }, { kind: 'commit' as const, value: sha('c5') }, { kind: 'pull_request' as const, value: '103' }]],
+      // d4 is a rollback (back to c1): it ships nothing.
+      [4, [{ kind: 'pull_request' as const, value: '103' }]],
+    ])
+    const input = { changes, deployments: deps, graphs, rollbackIds: detectRollbacks(deps, graphs).rollbackIds, maxLookbackDays: 14 }
+    expect(shipChanges(input).filter((l) => l.pullRequestId !== 5)).toEqual([
+      { pullRequestId: 1, deploymentId: 1, method: 'sha' },
+      { pullRequestId: 2, deploymentId: 1, method: 'sha' },
+      { pullRequestId: 3, deploymentId: 1, method: 'time' },
+    ])
+    expect(shipChanges({ ...input, refs })).toEqual([
+      { pullRequestId: 1, deploymentId: 2, method: 'explicit' },
+      { pullRequestId: 2, deploymentId: 2, method: 'explicit' },
+      { pullRequestId: 3, deploymentId: 3, method: 'explicit' },
+      { pullRequestId: 4, deploymentId: 3, method: 'explicit' },
+    ])
+  })
+
   it('lists deployed SHAs the graph lacks, except for repositories with no graph at all', () => {
     const deps = [...deployments('d1@c1+0 d2@?+5 d3@?+6 d4@c3+10'), { id: 5, service: 'api', repoId: 7, sha: 'a'.repeat(40), finishedAt: T0 }]
     expect(unknownDeployedShas(deps, new Map([[REPO, graph], [7, CommitGraph.build([])]]))).toEqual([{ repoId: REPO, sha: 'f'.repeat(40), deploymentIds: [2, 3] }])
