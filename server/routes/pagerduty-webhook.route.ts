@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.ts'
 import { RATE_LIMITS } from '../plugins/security.ts'
 import { keepRawJsonBody } from '../webhooks/raw-body.ts'
 import { verifyPagerDutySignature } from '../webhooks/verify-signature.ts'
+import { claimDelivery, finishDelivery } from '../webhooks/deliveries.ts'
 import { ErrorResponse } from './org.schema.ts'
 
 /** A PagerDuty v3 webhook body: one `event`; its `data` is checked per event type. */
@@ -28,7 +29,7 @@ const PagerDutyWebhookBody = T.Object(
 )
 
 const WebhookAnswer = T.Object({
-  status: T.Union([T.Literal('stored'), T.Literal('ignored')]),
+  status: T.Union([T.Literal('stored'), T.Literal('ignored'), T.Literal('duplicate')]),
   eventType: T.String(),
   incidentId: T.Optional(T.Integer()),
 })
@@ -70,8 +71,19 @@ export const pagerDutyWebhookRoutes: FastifyPluginAsyncTypebox = async (app) => 
       if (!isIncidentEvent(event.event_type)) return reply.status(202).send({ status: 'ignored', eventType: event.event_type })
       const problems = webhookIncidentProblems(event.data)
       if (problems.length > 0) throw new AppError(400, 'invalid_request', problems.map((p) => `${p.field} ${p.message}`).join('; '), problems)
+      // A redelivered event (same event id) is applied once; one that failed is retried.
+      if (!(await claimDelivery(app.db.db, 'pagerduty', event.id, event.event_type))) {
+        return reply.status(200).send({ status: 'duplicate', eventType: event.event_type })
+      }
       const now = app.clock()
-      const { incidentId } = await applyPagerDutyEvent(app.db.db, app.config, event, { requestId: req.id, ip: req.ip, now })
+      let incidentId: number
+      try {
+        ;({ incidentId } = await applyPagerDutyEvent(app.db.db, app.config, event, { requestId: req.id, ip: req.ip, now }))
+        await finishDelivery(app.db.db, 'pagerduty', event.id, null)
+      } catch (err) {
+        await finishDelivery(app.db.db, 'pagerduty', event.id, (err as Error).message)
+        throw err
+      }
       const work = attribute(app.db.db, app.config, [incidentId], now).then((r) => {
         if (r.error) req.log.warn({ incidentId, error: r.error }, 'incident attribution after a PagerDuty webhook failed')
       })

@@ -64,6 +64,7 @@ forEachBackend('PagerDuty webhook route', (ctx) => {
   beforeEach(async () => {
     await sql`delete from incident`.execute(ctx.db.db)
     await sql`delete from audit_log`.execute(ctx.db.db)
+    await sql`delete from webhook_delivery`.execute(ctx.db.db)
     app = await buildApp({ config, db: ctx.db, logger: false, clock: () => new Date('2026-11-10T12:00:00Z') })
   })
   afterEach(async () => {
@@ -108,6 +109,15 @@ forEachBackend('PagerDuty webhook route', (ctx) => {
     ])
     const audit = await ctx.db.db.selectFrom('audit_log').select(['actor', 'action', 'target_type', 'target_id']).execute()
     expect(audit).toEqual([{ actor: 'webhook:pagerduty', action: 'pagerduty.incident.triggered', target_type: 'incident', target_id: String(res.json().incidentId) }])
+  })
+
+  it('applies a redelivered event once', async () => {
+    const body = event('incident.triggered', '2026-11-10T10:00:05Z')
+    expect((await post(body)).json().status).toBe('stored')
+    const again = await post(body)
+    expect(again.statusCode).toBe(200)
+    expect(again.json()).toEqual({ status: 'duplicate', eventType: 'incident.triggered' })
+    expect(await counts()).toEqual({ i: 1, a: 1 })
   })
 
   it('follows acknowledged → priority_updated → resolved → reopened', async () => {
