@@ -42,10 +42,6 @@ const WebhookAnswer = T.Object({
  */
 export const pagerDutyWebhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   keepRawJsonBody(app)
-  const pending = new Set<Promise<unknown>>()
-  app.addHook('onClose', async () => {
-    await Promise.allSettled([...pending])
-  })
 
   app.post(
     '/api/webhooks/pagerduty',
@@ -84,11 +80,10 @@ export const pagerDutyWebhookRoutes: FastifyPluginAsyncTypebox = async (app) => 
         await finishDelivery(app.db.db, 'pagerduty', event.id, (err as Error).message)
         throw err
       }
-      const work = attribute(app.db.db, app.config, [incidentId], now).then((r) => {
+      app.background.run(`pagerduty attribution ${incidentId}`, async () => {
+        const r = await attribute(app.db.db, app.config, [incidentId], now)
         if (r.error) req.log.warn({ incidentId, error: r.error }, 'incident attribution after a PagerDuty webhook failed')
       })
-      pending.add(work)
-      void work.finally(() => pending.delete(work))
       return reply.status(200).send({ status: 'stored', eventType: event.event_type, incidentId })
     },
   )
