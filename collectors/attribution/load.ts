@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { AppConfig } from '../../server/config/app-config.ts'
 import type { Database } from '../../server/db/schema.ts'
-import { Catalog } from './catalog.ts'
+import type { Catalog } from './catalog.ts'
 import { CommitGraph } from './commit-graph.ts'
 import type { AttrChange, AttrDeployment, DeploymentRef, ShipMethod } from './types.ts'
 
@@ -23,15 +23,7 @@ export async function lockAttribution(trx: Kysely<Database>, key: string): Promi
   await sql`select pg_advisory_xact_lock(hashtext(${`meridian:attribution:${key}`}))`.execute(trx)
 }
 
-/** Repositories, teams and the repo → service map, as a Catalog. */
-export async function loadCatalog(db: Kysely<Database>, config: AppConfig): Promise<Catalog> {
-  const [repositories, teamRepos, teamServices] = await Promise.all([
-    db.selectFrom('repository').select(['id', 'full_name', 'name', 'default_branch']).orderBy('id').execute(),
-    db.selectFrom('team_repo').select(['team_id', 'pattern']).orderBy('team_id').orderBy('pattern').execute(),
-    db.selectFrom('team_service').select(['team_id', 'service']).orderBy('team_id').orderBy('service').execute(),
-  ])
-  return new Catalog({ repositories, teamRepos, teamServices, serviceMap: config.sources.github?.services ?? {} })
-}
+export { loadCatalog } from '../../server/catalog/load-catalog.ts'
 
 /** Every service named by a deployment. */
 export async function loadDeploymentServices(db: Kysely<Database>, repoIds?: readonly number[]): Promise<string[]> {

@@ -39,7 +39,7 @@ function restoreReferences(value: unknown): unknown {
 }
 
 /** The 1-based line of the node at a key path, or of its nearest ancestor the file has. */
-function lineOf(root: Node | null, lines: LineCounter, path: (string | number)[]): number | undefined {
+export function lineOf(root: Node | null, lines: LineCounter, path: (string | number)[]): number | undefined {
   let node: unknown = root
   let found: Node | undefined = root ?? undefined
   for (const key of path) {

@@ -51,8 +51,8 @@ function expected(schema: TSchema): string {
   }
 }
 
-function schemaAt(path: (string | number)[]): TSchema | undefined {
-  let s: TSchema | undefined = ConfigFileSchema
+function schemaAt(root: TSchema, path: (string | number)[]): TSchema | undefined {
+  let s: TSchema | undefined = root
   for (const p of path) {
     if (!s) return undefined
     if (s[Kind] === 'Object') s = s.properties?.[p as string]
@@ -72,16 +72,16 @@ function toPath(pointer: string): (string | number)[] {
     .map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg))
 }
 
-function message(e: ValueError, path: (string | number)[], unset: UnsetVariable[]): string {
+function message(root: TSchema, e: ValueError, path: (string | number)[], unset: UnsetVariable[]): string {
   switch (e.type) {
     case ValueErrorType.ObjectAdditionalProperties: {
-      const parent = schemaAt(path.slice(0, -1))
+      const parent = schemaAt(root, path.slice(0, -1))
       const known = parent?.[Kind] === 'Object' ? Object.keys(parent.properties ?? {}) : []
       return `unknown key; expected one of: ${known.join(', ')}`
     }
     case ValueErrorType.ObjectRequiredProperty: {
       const reason = unset.find((u) => keyPath(u.path) === keyPath(path))
-      const s = schemaAt(path)
+      const s = schemaAt(root, path)
       const what = s ? `, expected ${expected(s)}` : ''
       return reason ? `is required, but $\{${reason.name}} is not set${what}` : `is required${what}`
     }
@@ -142,18 +142,28 @@ function semanticProblems(file: ConfigFile): PathProblem[] {
   return problems
 }
 
-/** Validates an interpolated config tree; returns every problem found, at most one per key path. */
-export function validateConfigFile(data: unknown, unset: UnsetVariable[] = []): PathProblem[] {
+/**
+ * Every schema problem in `data`, at most one per key path, each saying what was expected there
+ * (shared by the config file and the KPI definition files).
+ */
+export function schemaProblems(schema: TSchema, data: unknown, unset: UnsetVariable[] = []): PathProblem[] {
   const problems: PathProblem[] = []
   const seen = new Set<string>()
-  for (const e of Value.Errors(ConfigFileSchema, data)) {
+  for (const e of Value.Errors(schema, data)) {
     const path = toPath(e.path)
     const key = keyPath(path)
     // A union reports each branch's failure too; one message per key path is enough.
     if (seen.has(key) || [...seen].some((s) => key.startsWith(`${s}.`) || key.startsWith(`${s}[`))) continue
     seen.add(key)
-    problems.push({ path, message: message(e, path, unset) })
+    problems.push({ path, message: message(schema, e, path, unset) })
   }
+  return problems
+}
+
+/** Validates an interpolated config tree; returns every problem found, at most one per key path. */
+export function validateConfigFile(data: unknown, unset: UnsetVariable[] = []): PathProblem[] {
+  const problems = schemaProblems(ConfigFileSchema, data, unset)
+  const seen = new Set(problems.map((p) => keyPath(p.path)))
   if (data && typeof data === 'object') {
     for (const p of semanticProblems(data as ConfigFile)) if (!seen.has(keyPath(p.path))) problems.push(p)
   }
