@@ -15,7 +15,12 @@ import { tokenRoutes } from './routes/tokens.route.ts'
 import { auditRoutes } from './routes/audit.route.ts'
 import { githubWebhookRoutes } from './routes/github-webhook.route.ts'
 import { registerBackground } from './webhooks/background.ts'
+import { registerDataVersion } from './plugins/data-version.ts'
+import { createKpiEngine } from './kpis/create-engine.ts'
+import { kpiRoutes } from './routes/kpis.route.ts'
+import { sloRoutes } from './routes/slos.route.ts'
 import { ingestRoutes } from './routes/ingest.route.ts'
+import { measurementRoutes } from './routes/measurements.route.ts'
 import { pagerDutyWebhookRoutes } from './routes/pagerduty-webhook.route.ts'
 import { registerAuth } from './plugins/auth.ts'
 import { registerSecurity } from './plugins/security.ts'
@@ -35,6 +40,8 @@ export interface BuildOptions {
   config: AppConfig
   db: Db
   clock?: () => Date
+  /** Where the KPI definitions (and their slos/ folder) are; default kpi-definitions/. */
+  definitionsDir?: string
   /** false silences logs (tests); `{ level, stream }` captures them; default: the config's log settings. */
   logger?: false | { level?: string; stream: { write(line: string): void } }
 }
@@ -58,16 +65,19 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('config', config)
   app.decorate('db', db)
   app.decorate('clock', options.clock ?? (() => new Date()))
+  // Invalid definition files stop start-up here, every problem listed.
+  app.decorate('kpis', createKpiEngine({ db: db.db, config, clock: app.clock, definitionsDir: options.definitionsDir }))
 
   registerErrorHandler(app)
   registerBackground(app)
+  registerDataVersion(app)
   await registerSecurity(app)
   await registerAuth(app)
 
   await app.register(swagger, {
     openapi: {
       info: { title: 'Meridian API', version: VERSION, description: 'Engineering KPIs, DORA and SLOs against targets.' },
-      tags: [{ name: 'health' }, { name: 'organisation' }, { name: 'access' }, { name: 'webhooks' }, { name: 'ingest' }],
+      tags: [{ name: 'health' }, { name: 'organisation' }, { name: 'kpis' }, { name: 'slos' }, { name: 'measurements' }, { name: 'access' }, { name: 'webhooks' }, { name: 'ingest' }],
       components: {
         securitySchemes: {
           apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (mrd_…) from `meridian token create`' },
@@ -91,6 +101,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(auditRoutes)
   await app.register(githubWebhookRoutes)
   await app.register(ingestRoutes)
+  await app.register(kpiRoutes)
+  const definitionsDir = options.definitionsDir ?? config.server.definitionsDir
+  await app.register(sloRoutes, definitionsDir ? { sloDir: `${definitionsDir}/slos` } : {})
+  await app.register(measurementRoutes, { definitions: new Map(app.kpis.definitions.map((d) => [d.id, d])) })
   await app.register(pagerDutyWebhookRoutes)
 
   registerNotFound(app, { spaFallback: await registerDashboard(app, config.server.webDir) })

@@ -23,21 +23,21 @@ Commands:
                                 load (or remove) the clearly labelled demo organisation
   snapshot --period 2026-10|2026-Q3 [--scope S] [--format pdf|csv|md|json] [--out FILE]
                                 freeze a board-report snapshot and export it
-  kpis [--period week|month|quarter] [--scope team:ID]
-                                print the KPIs as a table
+  kpis [--period week|month|quarter] [--scope S] [--from DATE] [--to DATE] [--json]
+                                print the KPIs as a table (the numbers GET /api/kpis returns)
   token create --name NAME [--scope read,ingest,admin] [--team ID] [--expires-days N]
                                 create an API token (shown once)
   token list                    list API tokens (never the tokens themselves)
   token revoke ID               revoke an API token
 
 Environment: DATABASE_URL (absent: embedded PGlite in ./data), PORT (3000), HOST (127.0.0.1),
-MERIDIAN_CONFIG (meridian.config.yaml), MERIDIAN_DATA_DIR (./data), LOG_LEVEL (info).
+MERIDIAN_CONFIG (meridian.config.yaml), MERIDIAN_DATA_DIR (./data), MERIDIAN_KPI_DIR (kpi-definitions),
+LOG_LEVEL (info).
 Exit codes: 0 done, 1 failed, 2 usage error or command not available yet.`
 
 /** Commands whose issue has not landed yet: they say so and exit 2. */
 const NOT_YET: Record<string, string> = {
   snapshot: 'board-report snapshots are not available in this version yet (they land with issue #8).',
-  kpis: 'the KPI table is not available in this version yet (it lands with the KPI engine, issue #6).',
 }
 
 const OPTIONS: Record<string, ParseArgsConfig['options']> = {
@@ -47,7 +47,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
   demo: { scale: { type: 'string' }, seed: { type: 'string' }, remove: { type: 'boolean' } },
   collect: { source: { type: 'string' }, since: { type: 'string' }, full: { type: 'boolean' } },
   snapshot: { period: { type: 'string' }, scope: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
-  kpis: { period: { type: 'string' }, scope: { type: 'string' } },
+  kpis: { period: { type: 'string' }, scope: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
   token: { name: { type: 'string' }, scope: { type: 'string' }, team: { type: 'string' }, 'expires-days': { type: 'string' } },
 }
 
@@ -95,7 +95,9 @@ export async function main(argv: string[]): Promise<number> {
     const config = loadConfig()
     switch (command) {
       case 'validate':
-        return validate(config)
+        return await validate(config)
+      case 'kpis':
+        return await kpis(config, values)
       case 'migrate':
         return await migrate(config, Boolean(values.down))
       case 'demo':
@@ -123,8 +125,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function validate(config: AppConfig): number {
+async function validate(config: AppConfig): Promise<number> {
   const sources = collectableSources(config)
+  const { loadKpiFiles } = await import('./kpis/load-kpi-files.ts')
+  const { formatDefinitionProblem } = await import('./kpis/load-definitions.ts')
+  const files = loadKpiFiles(config.server.definitionsDir ?? undefined)
+  if (files.problems.length > 0) {
+    printErr(`invalid KPI definitions (kpi-definitions/):\n${files.problems.map((p) => `  ${formatDefinitionProblem(p)}`).join('\n')}`)
+    return 1
+  }
   print(
     [
       config.file ? `${config.file}: valid` : 'no meridian.config.yaml: no sources configured (the demo organisation is used)',
@@ -132,9 +141,46 @@ function validate(config: AppConfig): number {
       `  teams: ${config.teams.length === 0 ? 'none' : config.teams.map((t) => t.id).join(', ')}`,
       `  sources with credentials: ${sources.length === 0 ? 'none' : sources.join(', ')}`,
       `  database: ${config.server.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.server.dataDir}`}`,
+      `  KPI definitions: ${files.definitions.length} valid; SLOs: ${files.slos.length} valid`,
     ].join('\n'),
   )
   return 0
+}
+
+async function kpis(config: AppConfig, values: Values): Promise<number> {
+  const period = values.period ?? 'month'
+  if (period !== 'week' && period !== 'month' && period !== 'quarter') throw new UsageError(`meridian kpis: --period must be week, month or quarter, got "${period}"`)
+  const { parseLocalDate } = await import('./metrics/periods.ts')
+  const date = (name: 'from' | 'to') => {
+    const text = values[name]
+    if (text === undefined) return undefined
+    const d = typeof text === 'string' ? parseLocalDate(text, config.timezone) : null
+    if (!d) throw new UsageError(`meridian kpis: --${name} must be a date like 2026-01-01, got "${String(text)}"`)
+    return d
+  }
+  const from = date('from')
+  const to = date('to')
+  const { createKpiEngine } = await import('./kpis/create-engine.ts')
+  const { kpiListResponse } = await import('./kpis/present.ts')
+  const { formatKpiTable } = await import('./kpis/format-table.ts')
+  const { ScopeError } = await import('./metrics/scope.ts')
+  const db = await (await database()).connect(config.server)
+  try {
+    await (await migrations()).migrateToLatest(db.db)
+    const engine = createKpiEngine({ db: db.db, config, clock: () => new Date() })
+    const scope = typeof values.scope === 'string' ? values.scope : 'org'
+    let result
+    try {
+      result = kpiListResponse(await engine.series({ scope, period, from, to }))
+    } catch (err) {
+      if (err instanceof ScopeError) throw new UsageError(`meridian kpis: --scope: ${err.message}`)
+      throw err
+    }
+    print(values.json ? JSON.stringify(result, null, 2) : formatKpiTable(result))
+    return result.kpis.some((k) => k.error !== undefined) ? 1 : 0
+  } finally {
+    await db.close()
+  }
 }
 
 async function migrate(config: AppConfig, down: boolean): Promise<number> {

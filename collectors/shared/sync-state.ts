@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../../server/db/schema.ts'
+import { bumpDataVersion } from '../../server/repositories/data-version.repository.ts'
 
 const MAX_ERROR_LENGTH = 2_000
 
@@ -47,6 +48,8 @@ export async function markSyncSucceeded(
       })),
     )
     .execute()
+  // A finished run (even a failed one may have committed pages) makes cached KPI values outdated.
+  if (!db.isTransaction) await bumpDataVersion(db)
 }
 
 /** Records a failed sync with its error message (the cursor stays where the last success left it). */
@@ -62,6 +65,8 @@ export async function markSyncFailed(db: Kysely<Database>, source: string, scope
       })),
     )
     .execute()
+  // A finished run (even a failed one may have committed pages) makes cached KPI values outdated.
+  if (!db.isTransaction) await bumpDataVersion(db)
 }
 
 /** The sync state of `source`/`scope` (cursor parsed), or undefined when it never ran. */

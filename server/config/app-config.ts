@@ -15,6 +15,8 @@ export interface ServerSettings {
   webDir: string
   /** Load the small demo on an empty database with no sources configured. */
   demoOnEmpty: boolean
+  /** The KPI definitions directory (MERIDIAN_KPI_DIR); absent → kpi-definitions/ of the checkout. */
+  definitionsDir?: string | null
 }
 
 type Sources = NonNullable<ConfigFile['sources']>

@@ -37,6 +37,7 @@ export function readServerEnv(env: Env, cwd: string): { settings: ServerSettings
       prettyLogs: !production && env.MERIDIAN_LOG_FORMAT !== 'json' && Boolean(process.stdout.isTTY),
       webDir: resolve(cwd, env.MERIDIAN_WEB_DIR || 'web/dist'),
       demoOnEmpty: env.MERIDIAN_DEMO !== 'off',
+      definitionsDir: env.MERIDIAN_KPI_DIR ? resolve(cwd, env.MERIDIAN_KPI_DIR) : null,
     },
   }
 }

@@ -8,13 +8,18 @@ import { type Static, Type as T } from '@sinclair/typebox'
 
 const Strict = { additionalProperties: false } as const
 
-export const COMPARISON_OPS = ['<', '<=', '>', '>='] as const
-const Op = T.Union(COMPARISON_OPS.map((o) => T.Literal(o)), { description: 'one of <, <=, >, >=' })
+
+const Op = T.Union([T.Literal('<'), T.Literal('<='), T.Literal('>'), T.Literal('>=')], { description: 'one of <, <=, >, >=' })
 const Measure = T.String({ pattern: '^[a-z][a-z0-9_]*$', description: 'the name of a measure the formula reports', examples: ['weekly_deploy_days_median'] })
 
 /** `{ op: "<=", value: 0.1 }`: the value (or the named measure) compared with a bound in the KPI's unit. */
 const Threshold = T.Object(
-  { op: Op, value: T.Number({ description: 'a bound in the KPI unit', examples: [0.1] }), of: T.Optional(Measure) },
+  {
+    op: Op,
+    value: T.Number({ description: 'a bound in the KPI unit', examples: [0.1] }),
+    of: T.Optional(Measure),
+    abs: T.Optional(T.Boolean({ description: 'compare the absolute value (e.g. spend within ±5 % of budget)' })),
+  },
   { ...Strict, description: '{ op: "<=" | "<" | ">=" | ">", value: NUMBER }', examples: [{ op: '<=', value: 0.1 }] },
 )
 const Level = T.Union([T.Literal('elite'), T.Literal('high'), T.Literal('medium')], { description: 'elite, high or medium' })
@@ -45,17 +50,12 @@ export const KpiDefinitionSchema = T.Object(
   {
     id: T.String({ pattern: '^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$', description: 'a stable id family.name', examples: ['dora.change_failure_rate'] }),
     name: T.String({ minLength: 1, description: 'the name shown in the dashboard and reports' }),
-    category: T.Union(
-      ['delivery', 'reliability', 'quality', 'security', 'cost', 'people', 'platform'].map((c) => T.Literal(c)),
-      { description: 'delivery, reliability, quality, security, cost, people or platform' },
-    ),
+    category: T.Union([T.Literal('delivery'), T.Literal('reliability'), T.Literal('quality'), T.Literal('security'), T.Literal('cost'), T.Literal('people'), T.Literal('platform')], { description: 'delivery, reliability, quality, security, cost, people or platform' }),
     description: T.String({ minLength: 1, description: 'one or two sentences: what it measures' }),
-    unit: T.Union(['ratio', 'hours', 'days', 'count', 'currency', 'score'].map((u) => T.Literal(u)), {
-      description: 'ratio, hours, days, count, currency or score',
-    }),
+    unit: T.Union([T.Literal('ratio'), T.Literal('hours'), T.Literal('days'), T.Literal('count'), T.Literal('currency'), T.Literal('score')], { description: 'ratio, hours, days, count, currency or score' }),
     direction: T.Union([T.Literal('lower_is_better'), T.Literal('higher_is_better')], { description: 'lower_is_better or higher_is_better' }),
     frequency: T.Array(
-      T.Union(['weekly', 'monthly', 'quarterly', 'semiannual', 'annual'].map((f) => T.Literal(f)), { description: 'weekly, monthly, quarterly, semiannual or annual' }),
+      T.Union([T.Literal('weekly'), T.Literal('monthly'), T.Literal('quarterly'), T.Literal('semiannual'), T.Literal('annual')], { description: 'weekly, monthly, quarterly, semiannual or annual' }),
       { minItems: 1, description: 'the review cadence', examples: [['monthly']] },
     ),
     source: T.Union([T.Literal('computed'), T.Literal('entered')], { description: 'computed or entered' }),
@@ -64,7 +64,7 @@ export const KpiDefinitionSchema = T.Object(
     components: T.Optional(
       T.Array(T.String({ pattern: '^[a-z][a-z0-9_]*$' }), { minItems: 1, maxItems: 4, description: 'names of the entered inputs, e.g. [spend, budget]', examples: [['spend', 'budget']] }),
     ),
-    target: T.Optional(Target),
+    target: Target,
     warn: T.Optional(Warn),
     min_sample: T.Optional(T.Integer({ minimum: 0, description: 'a whole number ≥ 0' })),
     levels: T.Optional(T.Object({ elite: LevelBound, high: LevelBound, medium: LevelBound }, { ...Strict, description: '{ elite, high, medium } bounds' })),

@@ -8,7 +8,7 @@ export const CATEGORIES: readonly KpiCategory[] = ['delivery', 'reliability', 'q
 
 /** The thresholds that apply in one scope: the file's, with the scope's override on top. */
 export interface Thresholds {
-  target: TargetSpec | null
+  target: TargetSpec
   warn: WarnSpec | null
   minSample: number
 }
@@ -26,7 +26,7 @@ export interface KpiDefinition {
   source: 'computed' | 'entered'
   formula: string
   components: string[] | null
-  target: TargetSpec | null
+  target: TargetSpec
   warn: WarnSpec | null
   minSample: number
   levels: { elite: LevelBoundSpec; high: LevelBoundSpec; medium: LevelBoundSpec } | null

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,10 +24,7 @@ describe('the meridian command', () => {
     for (const c of ['serve', 'migrate', 'validate', 'collect', 'demo', 'snapshot', 'kpis']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'))
   })
 
-  it.each([
-    ['snapshot', 'issue #8'],
-    ['kpis', 'issue #6'],
-  ])('`%s` says it has not landed yet and exits 2', (command, issue) => {
+  it.each([['snapshot', 'issue #8']])('`%s` says it has not landed yet and exits 2', (command, issue) => {
     const r = meridian([command])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('not available in this version yet')
@@ -78,6 +75,28 @@ describe('the meridian command', () => {
     expect(r.stdout + r.stderr).not.toContain('ghp_fake_secret_value')
   })
 
+  it('`validate` names the file, line and field of every bad KPI definition', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'meridian-cli-'))
+    const dir = join(cwd, 'kpis')
+    mkdirSync(join(dir, 'slos'), { recursive: true })
+    const good = readFileSync(fileURLToPath(new URL('../../kpi-definitions/dora.change_failure_rate.yaml', import.meta.url)), 'utf8')
+    writeFileSync(join(dir, 'a.yaml'), good)
+    writeFileSync(join(dir, 'b.yaml'), good)
+    writeFileSync(join(dir, 'c.yaml'), good.replace('id: dora.change_failure_rate', 'id: dora.cfr2').replace('formula: dora.change_failure_rate', 'formula: dora.nope'))
+    writeFileSync(join(dir, 'd.yaml'), good.replace('id: dora.change_failure_rate', 'id: dora.cfr3').replace('target: { op: "<=", value: 0.1 }', 'target: { op: "<=" }'))
+    writeFileSync(join(dir, 'e.yaml'), good.replace('id: dora.change_failure_rate', 'id: dora.cfr4').replace('board: true', 'board: true\nowner: me'))
+    const r = meridian(['validate'], { cwd, env: { MERIDIAN_KPI_DIR: dir } })
+    expect(r.code).toBe(1)
+    const lines = r.stderr.trim().split('\n')
+    expect(lines[0]).toBe('invalid KPI definitions (kpi-definitions/):')
+    expect(lines[1]).toBe('  b.yaml:2: id: duplicate id "dora.change_failure_rate" (already defined in a.yaml)')
+    expect(lines[2]).toMatch(/^ {2}c\.yaml:\d+: formula: unknown formula id "dora\.nope"; expected one of: delivery\.roadmap_predictability, /)
+    expect(lines[3]).toMatch(/^ {2}d\.yaml:\d+: target: expected \{ op: "<=", value: NUMBER \}/)
+    expect(lines[4]).toMatch(/^ {2}e\.yaml:\d+: owner: unknown key; expected one of: id, name, /)
+    expect(lines).toHaveLength(5)
+    expect(meridian(['validate']).stdout).toContain('KPI definitions: 31 valid; SLOs: 3 valid')
+  })
+
   it('`migrate` applies every migration to an embedded database, then reports it current', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'meridian-cli-'))
     const first = meridian(['migrate'], { cwd })
@@ -86,6 +105,41 @@ describe('the meridian command', () => {
     const second = meridian(['migrate'], { cwd })
     expect(second.stdout).toBe('the database schema is current\n')
   })
+})
+
+describe('meridian kpis', () => {
+  it('prints the numbers GET /api/kpis returns, as a table or JSON', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'meridian-cli-'))
+    expect(meridian(['demo'], { cwd }).code).toBe(0)
+    const table = meridian(['kpis', '--period', 'quarter', '--scope', 'team:payments'], { cwd })
+    expect(table.code).toBe(0)
+    const lines = table.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^team:payments · quarter · \d{4}-\d{2}-\d{2} … \d{4}-\d{2}-\d{2} \(UTC\)$/)
+    expect(lines[2]).toMatch(/^KPI +Period +Value +Target +Status +Δ +Level +n +Coverage +Trend$/)
+    // A header, a blank line, the column titles, a rule and one row per KPI.
+    expect(lines).toHaveLength(4 + 31)
+    const json = meridian(['kpis', '--period', 'quarter', '--scope', 'team:payments', '--json'], { cwd })
+    const cli = JSON.parse(json.stdout)
+    const { connectPGlite } = await import('../../server/db/connect.ts')
+    const { buildApp } = await import('../../server/app.ts')
+    const { testConfig } = await import('../support/config.ts')
+    const db = await connectPGlite(join(cwd, 'data', 'pglite'))
+    try {
+      const app = await buildApp({ config: testConfig(), db, logger: false })
+      const api = (await app.inject({ method: 'GET', url: '/api/kpis?period=quarter&scope=team:payments' })).json()
+      await app.close()
+      expect(cli).toEqual(api)
+      const cfr = cli.kpis.find((k: { kpi: { id: string } }) => k.kpi.id === 'dora.change_failure_rate')
+      const row = lines.find((l) => l.startsWith('Change failure rate'))!
+      const latest = [...cfr.series].reverse().find((s: { partial: boolean }) => !s.partial)
+      expect(row).toContain(` ${latest.label} `)
+      expect(row).toContain(` ${(latest.value * 100).toFixed(1)} % `)
+      expect(row).toContain(` ${latest.status} `)
+    } finally {
+      await db.close()
+    }
+    expect(meridian(['kpis', '--scope', 'team:nope'], { cwd }).stderr).toContain('--scope: team "nope" does not exist')
+  }, 120_000)
 })
 
 describe('meridian token', () => {

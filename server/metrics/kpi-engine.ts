@@ -1,0 +1,238 @@
+import type { Kysely } from 'kysely'
+import type { AppConfig } from '../config/app-config.ts'
+import type { Database } from '../db/schema.ts'
+import { loadCatalog } from '../catalog/load-catalog.ts'
+import { thresholdsFor, type KpiDefinition } from '../kpis/definition.ts'
+import { readDataVersion } from '../repositories/data-version.repository.ts'
+import type { Slo } from '../slo/openslo.ts'
+import { evaluate, type Evaluation } from './evaluate.ts'
+import { periodsBetween, periodsEndingAt, shiftPeriod, type Period, type PeriodKind } from './periods.ts'
+import { resolveScope, type ResolvedScope } from './scope.ts'
+import { slosInScope } from './slo-attainment.ts'
+import { currentBurn, type SloCurrentBurn } from './slo-status.ts'
+import type { Formula, MetricContext, PeriodValue, RecordsPage } from './types.ts'
+
+/** Periods shown when the request names no range: the current one and the eleven before it. */
+export const DEFAULT_PERIODS = 12
+/** Cached values are recomputed after this long even without new data: some read the clock (current period, SLO burn). */
+const MAX_AGE_MS = 5 * 60_000
+
+export interface KpiEngineOptions {
+  db: Kysely<Database>
+  config: AppConfig
+  definitions: readonly KpiDefinition[]
+  formulas: ReadonlyMap<string, Formula>
+  slos: readonly Slo[]
+  clock: () => Date
+  /** Cached (KPI × scope × range) series kept at most; least recently used go first. */
+  cacheEntries?: number
+  /** Formulas computed at once for one request. */
+  concurrency?: number
+}
+
+export interface SeriesRequest {
+  /** KPI ids; all when absent. */
+  ids?: readonly string[]
+  scope: string
+  period: PeriodKind
+  /** Inclusive start instant; with `to`, the periods overlapping [from, to). */
+  from?: Date
+  /** Exclusive end instant. */
+  to?: Date
+}
+
+/** One period's value with its evaluation, as the API returns it. */
+export interface SeriesPoint extends Omit<PeriodValue, 'reason'>, Evaluation {
+  period: Period
+  /** The period has not ended yet. */
+  partial: boolean
+}
+
+export interface KpiSeries {
+  definition: KpiDefinition
+  /** The target, warn band and minimum sample that apply in the requested scope. */
+  thresholds: ReturnType<typeof thresholdsFor>
+  points: SeriesPoint[]
+  /** Set when this KPI could not be computed; the others still are. */
+  error: string | null
+}
+
+export interface SeriesResult {
+  scope: ResolvedScope
+  period: PeriodKind
+  periods: Period[]
+  timezone: string
+  /** The data version the values were computed at. */
+  version: string
+  kpis: KpiSeries[]
+}
+
+export class UnknownKpiError extends Error {}
+
+interface CacheEntry {
+  version: string
+  at: number
+  values: Promise<PeriodValue[]>
+}
+
+/**
+ * Computes KPI series per scope and period: formulas give values, `evaluate` adds status, level
+ * and delta. Values are cached per (KPI, scope, range) and reused while the data version is
+ * unchanged — every collect, ingest, webhook and entered value bumps it — so a value is never
+ * stale once a write has committed; concurrent requests for the same series share one computation.
+ */
+export class KpiEngine {
+  readonly definitions: readonly KpiDefinition[]
+  private readonly byId: Map<string, KpiDefinition>
+  private readonly cache = new Map<string, CacheEntry>()
+  private catalog: { version: string; at: number; value: Promise<{ resolve(scope: string): ResolvedScope }> } | null = null
+
+  constructor(private readonly options: KpiEngineOptions) {
+    this.definitions = options.definitions
+    this.byId = new Map(options.definitions.map((d) => [d.id, d]))
+  }
+
+  definition(id: string): KpiDefinition | undefined {
+    return this.byId.get(id)
+  }
+
+  get timezone(): string {
+    return this.options.config.timezone
+  }
+
+  /** The periods a request covers: [from, to) when given, else the current period and the ones before it. */
+  periodsFor(period: PeriodKind, from?: Date, to?: Date): Period[] {
+    const tz = this.timezone
+    if (from && to) return periodsBetween(period, from, to, tz)
+    if (from) return periodsBetween(period, from, this.options.clock(), tz)
+    return periodsEndingAt(period, to ? new Date(to.getTime() - 1) : this.options.clock(), DEFAULT_PERIODS, tz)
+  }
+
+  /** Resolves a scope string against the stored repositories and teams (throws ScopeError). */
+  async resolveScope(scope: string, version?: string): Promise<ResolvedScope> {
+    const v = version ?? (await readDataVersion(this.options.db))
+    const now = Date.now()
+    if (!this.catalog || this.catalog.version !== v || now - this.catalog.at > MAX_AGE_MS) {
+      const value = (async () => {
+        const [catalog, teams] = await Promise.all([
+          loadCatalog(this.options.db, this.options.config),
+          this.options.db.selectFrom('team').select('id').execute(),
+        ])
+        const known = new Set(teams.map((t) => t.id))
+        return { resolve: (s: string) => resolveScope(s, catalog, known) }
+      })()
+      this.catalog = { version: v, at: now, value }
+      value.catch(() => {
+        if (this.catalog?.value === value) this.catalog = null
+      })
+    }
+    return (await this.catalog.value).resolve(scope)
+  }
+
+  /** Series with status, level and delta for the requested KPIs (all by default), in definition order. */
+  async series(request: SeriesRequest): Promise<SeriesResult> {
+    const definitions = request.ids ? request.ids.map((id) => this.requireDefinition(id)) : [...this.definitions]
+    const version = await readDataVersion(this.options.db)
+    const scope = await this.resolveScope(request.scope, version)
+    const periods = this.periodsFor(request.period, request.from, request.to)
+    // One period more than shown, so the first shown one has a delta.
+    const computed = periods.length === 0 ? [] : [shiftPeriod(periods[0]!, -1, this.timezone), ...periods]
+    const now = this.options.clock()
+    const kpis = await mapLimit(definitions, this.options.concurrency ?? 4, async (definition) => {
+      const thresholds = thresholdsFor(definition, scope.key)
+      try {
+        const values = computed.length === 0 ? [] : await this.values(definition, scope, computed, version)
+        const points = periods.map((period, i) => {
+          const v = values[i + 1]!
+          return { ...v, ...evaluate(definition, scope.key, v, values[i]!), period, partial: period.end > now }
+        })
+        return { definition, thresholds, points, error: null }
+      } catch (err) {
+        return { definition, thresholds, points: [], error: (err as Error).message }
+      }
+    })
+    return { scope, period: request.period, periods, timezone: this.timezone, version, kpis }
+  }
+
+  /** The rows behind one KPI's value over [start, end) in a scope. */
+  async records(id: string, args: { scope: string; period: PeriodKind; start: Date; end: Date; limit: number; offset: number }): Promise<RecordsPage> {
+    const definition = this.requireDefinition(id)
+    const formula = this.formula(definition)
+    if (!formula.records) return { total: 0, records: [] }
+    const scope = await this.resolveScope(args.scope)
+    const period: Period = { kind: args.period, start: args.start, end: args.end, label: '' }
+    return formula.records(this.context(definition, scope, [period]), { start: args.start, end: args.end, limit: args.limit, offset: args.offset })
+  }
+
+  /** For SLO KPIs, each SLO's burn rates and alert state as of now; null for other KPIs. */
+  async current(id: string, scope: ResolvedScope): Promise<SloCurrentBurn[] | null> {
+    const definition = this.requireDefinition(id)
+    if (!definition.formula.startsWith('slo.')) return null
+    return currentBurn(this.options.db, slosInScope(scope, this.options.slos), this.options.clock())
+  }
+
+  private requireDefinition(id: string): KpiDefinition {
+    const d = this.byId.get(id)
+    if (!d) throw new UnknownKpiError(`unknown KPI "${id}"`)
+    return d
+  }
+
+  private formula(definition: KpiDefinition): Formula {
+    const f = this.options.formulas.get(definition.formula)
+    if (!f) throw new Error(`formula ${definition.formula} of ${definition.id} is not available`)
+    return f
+  }
+
+  private context(definition: KpiDefinition, scope: ResolvedScope, periods: readonly Period[]): MetricContext {
+    const { db, config, slos, clock } = this.options
+    return { db, config, timezone: this.timezone, period: periods[0]!.kind, periods, scope, now: clock(), slos, definition }
+  }
+
+  private values(definition: KpiDefinition, scope: ResolvedScope, periods: readonly Period[], version: string): Promise<PeriodValue[]> {
+    const key = `${definition.id}|${scope.key}|${periods[0]!.start.toISOString()}|${periods[periods.length - 1]!.end.toISOString()}|${periods[0]!.kind}`
+    const now = Date.now()
+    const hit = this.cache.get(key)
+    if (hit && hit.version === version && now - hit.at <= MAX_AGE_MS) {
+      // Map order is the LRU order: re-inserting marks it recently used.
+      this.cache.delete(key)
+      this.cache.set(key, hit)
+      return hit.values
+    }
+    const values = this.compute(definition, scope, periods)
+    const entry: CacheEntry = { version, at: now, values }
+    this.cache.delete(key)
+    this.cache.set(key, entry)
+    values.catch(() => {
+      if (this.cache.get(key) === entry) this.cache.delete(key)
+    })
+    const max = this.options.cacheEntries ?? 5_000
+    while (this.cache.size > max) this.cache.delete(this.cache.keys().next().value!)
+    return values
+  }
+
+  private async compute(definition: KpiDefinition, scope: ResolvedScope, periods: readonly Period[]): Promise<PeriodValue[]> {
+    const values = await this.formula(definition).compute(this.context(definition, scope, periods))
+    if (values.length !== periods.length) throw new Error(`formula ${definition.formula} returned ${values.length} values for ${periods.length} periods`)
+    return values
+  }
+
+  /** Drops every cached value (tests, or after definitions change). */
+  clear(): void {
+    this.cache.clear()
+    this.catalog = null
+  }
+}
+
+/** Maps with at most `limit` calls in flight, keeping order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
