@@ -9,8 +9,9 @@ import { attributeIncident, explicitCauses, inScope, scopeOf, type AttrIncident,
 import { chunks, loadCatalog, loadCommitGraph, loadDeployments, lockAttribution } from './load.ts'
 import { issueNumberOf, parseIssueRefs, type IssueRef } from './references.ts'
 import { incidentHotfixFailures, type IncidentHotfix } from './reverts-hotfixes.ts'
+import { deploymentRework, loadIncidentIssues } from './rework.ts'
 import { byFinish, causeKey, type AttrDeployment, type FailureLink, type IncidentLink } from './types.ts'
-import { syncDeploymentFailures, syncIncidentDeployments, type WriteCounts } from './write.ts'
+import { syncDeploymentFailures, syncDeploymentRework, syncIncidentDeployments, type WriteCounts } from './write.ts'
 
 /** What one incident attribution run did. */
 export interface IncidentAttributionResult {
@@ -22,6 +23,8 @@ export interface IncidentAttributionResult {
   unattributed: number
   links: WriteCounts
   failures: WriteCounts
+  /** `deployment_rework` rows of deployments shipping changes that name these incidents' issues (runs given `incidentIds` only). */
+  rework: WriteCounts
 }
 
 /** Which incidents a run covers: the given ids, or those of some services/repositories (plus every incident without a service), or all. */
@@ -163,6 +166,33 @@ async function loadIncidentHotfixes(
 }
 
 /**
+ * Deployments that ship a change whose body names one of `issues` (`repoId#number` of incident
+ * issues): their incident-linked rework flag may have changed. Bodies are pre-filtered in SQL by
+ * the issue numbers and then parsed exactly.
+ */
+async function deploymentsNamingIssues(db: Kysely<Database>, catalog: Catalog, issues: ReadonlyMap<string, number>): Promise<number[]> {
+  const numbers = [...new Set([...issues.keys()].map((k) => Number(k.slice(k.indexOf('#') + 1))))]
+  const out = new Set<number>()
+  for (const batch of chunks(numbers, 500)) {
+    const pattern = `(#|/issues/|/pull/)(${batch.join('|')})([^0-9]|$)`
+    const rows = await db
+      .selectFrom('pull_request as pr')
+      .innerJoin('deployment_change as dc', 'dc.pull_request_id', 'pr.id')
+      .select(['dc.deployment_id', 'pr.repo_id', 'pr.body'])
+      .where(sql<boolean>`pr.body ~ ${pattern}`)
+      .execute()
+    for (const r of rows) {
+      const names = parseIssueRefs(r.body).some((ref) => {
+        const repoId = ref.repo === null ? r.repo_id : catalog.repoByFullName(ref.repo)?.id
+        return repoId !== undefined && issues.has(`${repoId}#${ref.number}`)
+      })
+      if (names) out.add(r.deployment_id)
+    }
+  }
+  return [...out].sort((a, b) => a - b)
+}
+
+/**
  * Everything attribution looks up for these incidents, loaded up front: the deployments of
  * their scopes and of the repositories their named commits may be in (with those repositories'
  * commit graphs), the deployments they name, and the deployments that shipped the PRs they name.
@@ -288,7 +318,18 @@ export async function attributeIncidents(
       failures,
       now,
     )
-    return { links: linkCounts, failures: failureCounts }
+    // A run for given incidents (an incident tool, the ingest API) may have stored new incident
+    // issues: the deployments shipping changes that name them get their rework flags again.
+    // Whole runs leave this to recomputeAttribution's service passes.
+    let rework: WriteCounts = { written: 0, deleted: 0 }
+    if (options.incidentIds && issues.size > 0) {
+      const deploymentIds = await deploymentsNamingIssues(trx, catalog, issues)
+      if (deploymentIds.length > 0) {
+        const incidentIssues = await loadIncidentIssues(trx, config.sources.github?.labels ?? DEFAULT_LABELS)
+        rework = await syncDeploymentRework(trx, { deploymentIds }, await deploymentRework(trx, config, { deploymentIds, catalog, incidentIssues }))
+      }
+    }
+    return { links: linkCounts, failures: failureCounts, rework }
   })
   const explicit = links.filter((l) => l.method === 'explicit').length
   return { incidents: incidents.length, explicit, window: links.length - explicit, unattributed: incidents.length - links.length, ...written }

@@ -1,5 +1,4 @@
 import { sql, type Kysely } from 'kysely'
-import type { AppConfig } from '../../server/config/app-config.ts'
 import type { Database } from '../../server/db/schema.ts'
 import type { Catalog } from './catalog.ts'
 import { CommitGraph } from './commit-graph.ts'

@@ -7,10 +7,11 @@ import type { Catalog } from './catalog.ts'
 import type { CommitGraph } from './commit-graph.ts'
 import { chunks, loadCatalog, lockAttribution, loadChanges, loadCommitGraph, loadDeploymentRefs, loadDeploymentServices, loadDeployments } from './load.ts'
 import { ChangeIndex, hotfixFailures, revertFailures } from './reverts-hotfixes.ts'
+import { deploymentRework, loadIncidentIssues } from './rework.ts'
 import { detectRollbacks } from './rollbacks.ts'
 import { shipChanges, unknownDeployedShas } from './ship-changes.ts'
 import { causeKey, type ShippingLink, type UnknownSha } from './types.ts'
-import { syncDeploymentChanges, syncDeploymentFailures, type WriteCounts } from './write.ts'
+import { syncDeploymentChanges, syncDeploymentFailures, syncDeploymentRework, type WriteCounts } from './write.ts'
 
 export interface RecomputeOptions {
   /** Only these repositories: their services (by name or mapping) and the services their deployments name. */
@@ -32,6 +33,8 @@ export interface ServiceResult {
   failures: number
   links: WriteCounts
   failureRows: WriteCounts
+  /** `deployment_rework` rows of the service's deployments. */
+  reworkRows: WriteCounts
   unknownShas: UnknownSha[]
 }
 
@@ -67,10 +70,20 @@ async function servicesToProcess(db: Kysely<Database>, catalog: Catalog, options
  * One service's pass, in one transaction: ships its changes, finds its rollbacks, reverts and
  * hotfixes naming PRs, and makes the stored rows it owns match — `deployment_change` of its
  * repositories' PRs, and failures caused by its rollbacks (`rollback:<deployment id>`), reverts
- * (`revert:pr:<id>`) and hotfixes (`hotfix:pr:<id>`).
+ * (`revert:pr:<id>`) and hotfixes (`hotfix:pr:<id>`), and the `deployment_rework` rows of its
+ * deployments. `incidentIssues` (loadIncidentIssues) is read when not given.
  */
-export async function recomputeService(db: Kysely<Database>, config: AppConfig, catalog: Catalog, service: string, now: Date): Promise<ServiceResult> {
-  const hotfixLabels = (config.sources.github?.labels ?? DEFAULT_LABELS).hotfix
+export async function recomputeService(
+  db: Kysely<Database>,
+  config: AppConfig,
+  catalog: Catalog,
+  service: string,
+  now: Date,
+  incidentIssues?: ReadonlySet<string>,
+): Promise<ServiceResult> {
+  const labels = config.sources.github?.labels ?? DEFAULT_LABELS
+  const hotfixLabels = labels.hotfix
+  const issues = incidentIssues ?? (await loadIncidentIssues(db, labels))
   return inTransaction(db, async (trx) => {
     await lockAttribution(trx, `service:${service}`)
     const deployments = await loadDeployments(trx, catalog, { services: [service] })
@@ -111,6 +124,8 @@ export async function recomputeService(db: Kysely<Database>, config: AppConfig, 
       failures,
       now,
     )
+    const rework = await deploymentRework(trx, config, { services: [service], catalog, incidentIssues: issues })
+    const reworkCounts = await syncDeploymentRework(trx, { service }, rework)
     const count = (method: ShippingLink['method']) => links.filter((l) => l.method === method).length
     return {
       service,
@@ -121,6 +136,7 @@ export async function recomputeService(db: Kysely<Database>, config: AppConfig, 
       failures: failures.length,
       links: linkCounts,
       failureRows: failureCounts,
+      reworkRows: reworkCounts,
       unknownShas: unknownDeployedShas(deployments, graphs),
     }
   })
@@ -129,7 +145,8 @@ export async function recomputeService(db: Kysely<Database>, config: AppConfig, 
 /**
  * Recomputes attribution (DESIGN §4) and stores it idempotently: for each service, in its own
  * transaction, which deployment shipped each change and the failures its rollbacks, reverts and
- * hotfixes cause; then incidents → deployments with their failures (attributeIncidents). Rows
+ * hotfixes cause, and which deployments are rework (`deployment_rework`); then incidents →
+ * deployments with their failures (attributeIncidents). Rows
  * that no longer hold are deleted and unchanged rows keep their `linked_at`, so a run after new
  * data leaves exactly what a run on an empty attribution would. With `services` or `repoIds`,
  * only those services are recomputed, with the incidents of those services and repositories
@@ -139,8 +156,9 @@ export async function recomputeAttribution(db: Kysely<Database>, config: AppConf
   const now = options.now ?? new Date()
   const catalog = await loadCatalog(db, config)
   const services = await servicesToProcess(db, catalog, options)
+  const incidentIssues = await loadIncidentIssues(db, config.sources.github?.labels ?? DEFAULT_LABELS)
   const results: ServiceResult[] = []
-  for (const service of services) results.push(await recomputeService(db, config, catalog, service, now))
+  for (const service of services) results.push(await recomputeService(db, config, catalog, service, now, incidentIssues))
   const restricted = options.services !== undefined || options.repoIds !== undefined
   const repoIds = [...new Set([...(options.repoIds ?? []), ...services.flatMap((s) => catalog.reposOfService(s).map((r) => r.id))])]
   const incidents = await attributeIncidents(db, config, { now, catalog, ...(restricted ? { services, repoIds } : {}) })

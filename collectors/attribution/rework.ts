@@ -71,12 +71,13 @@ export async function loadIncidentIssues(db: Kysely<Database>, labels: LabelConf
  * Rework flags of successful production deployments finishing in [from, to) (either bound
  * optional), optionally only of some services or ids: whether each is a rollback (it
  * remediates a `rollback` failure) or ships a revert, a hotfix or an incident-linked change.
- * Every such deployment is returned, with all flags false when it is not rework.
+ * Every such deployment is returned, with all flags false when it is not rework. `incidentIssues`
+ * (from loadIncidentIssues) saves reloading them when called once per service.
  */
 export async function deploymentRework(
   db: Kysely<Database>,
   config: AppConfig,
-  filter: { from?: Date; to?: Date; services?: readonly string[]; deploymentIds?: readonly number[]; catalog?: Catalog } = {},
+  filter: { from?: Date; to?: Date; services?: readonly string[]; deploymentIds?: readonly number[]; catalog?: Catalog; incidentIssues?: ReadonlySet<string> } = {},
 ): Promise<Map<number, ReworkFlags>> {
   const labels = config.sources.github?.labels ?? DEFAULT_LABELS
   const catalog = filter.catalog ?? (await loadCatalog(db, config))
@@ -94,7 +95,7 @@ export async function deploymentRework(
     .execute()
   const out = new Map<number, ReworkFlags>(deployments.map((d) => [d.id, { rollback: false, revert: false, hotfix: false, incidentLinked: false }]))
   if (out.size === 0) return out
-  const incidentIssues = await loadIncidentIssues(db, labels)
+  const incidentIssues = filter.incidentIssues ?? (await loadIncidentIssues(db, labels))
   for (const ids of chunks([...out.keys()])) {
     const rollbacks = await db
       .selectFrom('deployment_failure')

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database, FailureReason } from '../../server/db/schema.ts'
 import { upsertDeploymentChanges, upsertDeploymentFailures, upsertIncidentDeployments } from '../shared/store/links.ts'
 import { chunks } from './load.ts'
+import type { ReworkFlags } from './rework.ts'
 import type { FailureLink, IncidentLink, ShippingLink } from './types.ts'
 
 /** Rows added or changed, and rows deleted, by one sync. */
@@ -100,5 +101,51 @@ export async function syncDeploymentFailures(db: Kysely<Database>, owned: readon
       .where((eb) => eb.or(batch.map((r) => eb.and([eb('deployment_id', '=', r.deployment_id), eb('reason', '=', r.reason), eb('cause_key', '=', r.cause_key)]))))
       .execute()
   }
+  return { written: changed.length, deleted: stale.length }
+}
+
+const sameFlags = (a: ReworkFlags, b: ReworkFlags) => a.rollback === b.rollback && a.revert === b.revert && a.hotfix === b.hotfix && a.incidentLinked === b.incidentLinked
+
+/**
+ * Makes the `deployment_rework` rows of the owned deployments (those of `owned.service`, or the
+ * ids in `owned.deploymentIds`) match `flags`: a deployment with any flag set has a row with
+ * those flags, every other owned deployment has none. Unchanged rows are left alone.
+ */
+export async function syncDeploymentRework(
+  db: Kysely<Database>,
+  owned: { service: string } | { deploymentIds: readonly number[] },
+  flags: ReadonlyMap<number, ReworkFlags>,
+): Promise<WriteCounts> {
+  const existing: { deployment_id: number; rollback: boolean; revert: boolean; hotfix: boolean; incident_linked: boolean }[] = []
+  const columns = ['r.deployment_id', 'r.rollback', 'r.revert', 'r.hotfix', 'r.incident_linked'] as const
+  if ('service' in owned) {
+    existing.push(...(await db.selectFrom('deployment_rework as r').innerJoin('deployment as d', 'd.id', 'r.deployment_id').select(columns).where('d.service', '=', owned.service).execute()))
+  } else {
+    for (const ids of chunks(owned.deploymentIds)) existing.push(...(await db.selectFrom('deployment_rework as r').select(columns).where('r.deployment_id', 'in', ids).execute()))
+  }
+  const ownedIds = 'service' in owned ? null : new Set(owned.deploymentIds)
+  const stored = new Map(existing.map((r) => [r.deployment_id, { rollback: r.rollback, revert: r.revert, hotfix: r.hotfix, incidentLinked: r.incident_linked }]))
+  const wanted = [...flags].filter(([id, f]) => (ownedIds === null || ownedIds.has(id)) && (f.rollback || f.revert || f.hotfix || f.incidentLinked))
+  const wantedIds = new Set(wanted.map(([id]) => id))
+  const changed = wanted.filter(([id, f]) => {
+    const s = stored.get(id)
+    return !s || !sameFlags(s, f)
+  })
+  const stale = [...stored.keys()].filter((id) => !wantedIds.has(id))
+  for (const batch of chunks(changed, 1_000)) {
+    await db
+      .insertInto('deployment_rework')
+      .values(batch.map(([id, f]) => ({ deployment_id: id, rollback: f.rollback, revert: f.revert, hotfix: f.hotfix, incident_linked: f.incidentLinked })))
+      .onConflict((oc) =>
+        oc.column('deployment_id').doUpdateSet((eb) => ({
+          rollback: eb.ref('excluded.rollback'),
+          revert: eb.ref('excluded.revert'),
+          hotfix: eb.ref('excluded.hotfix'),
+          incident_linked: eb.ref('excluded.incident_linked'),
+        })),
+      )
+      .execute()
+  }
+  for (const ids of chunks(stale)) await db.deleteFrom('deployment_rework').where('deployment_id', 'in', ids).execute()
   return { written: changed.length, deleted: stale.length }
 }

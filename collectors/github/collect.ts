@@ -269,7 +269,7 @@ export async function collectGitHub(db: Kysely<Database>, config: AppConfig, opt
       const scopes = mine.filter((r) => changedRepoIds.includes(r.id)).map(attributionScope)
       for (const scope of scopes) {
         if (report.attribution.error) await markSyncFailed(db, SOURCE, scope, report.attribution.error, now)
-        else await markSyncSucceeded(db, SOURCE, scope, { cursor: { pending: false }, rowsWritten: 0, requestCount: 0, at: now })
+        else await markSyncSucceeded(db, SOURCE, scope, { cursor: { pending: false }, rowsWritten: 0, requestCount: 0, at: now, changed: true })
       }
     }
 

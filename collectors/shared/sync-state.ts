@@ -26,7 +26,7 @@ export async function markSyncSucceeded(
   db: Kysely<Database>,
   source: string,
   scope: string,
-  result: { cursor: unknown; rowsWritten?: number; requestCount?: number; at?: Date },
+  result: { cursor: unknown; rowsWritten?: number; requestCount?: number; at?: Date; changed?: boolean },
 ): Promise<void> {
   const values = {
     cursor: result.cursor === undefined ? null : JSON.stringify(result.cursor),
@@ -48,8 +48,9 @@ export async function markSyncSucceeded(
       })),
     )
     .execute()
-  // A finished run (even a failed one may have committed pages) makes cached KPI values outdated.
-  if (!db.isTransaction) await bumpDataVersion(db)
+  // Rows written (or a derived change, e.g. attribution) make cached KPI values outdated; a run
+  // that wrote nothing leaves them valid, so a quiet incremental collect causes no recomputation.
+  if (!db.isTransaction && (result.changed ?? (result.rowsWritten ?? 1) > 0)) await bumpDataVersion(db)
 }
 
 /** Records a failed sync with its error message (the cursor stays where the last success left it). */

@@ -44,6 +44,9 @@ export function connectPostgres(url: string, options: { max?: number } = {}): Db
     connectionTimeoutMillis: 1_500,
     // A server that accepts connections but never answers must not hold requests forever.
     query_timeout: 30_000,
+    // KPI queries are short aggregations whose inflated cost estimates trigger JIT compilation
+    // that takes longer than the query itself (measured on the large demo).
+    options: '-c jit=off',
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === DATE) return identity

@@ -119,6 +119,15 @@ export interface DeploymentRefTable {
   value: string
 }
 
+/** A rework deployment (DESIGN §4, `dora.rework_rate`): why it counts; at least one flag is set. */
+export interface DeploymentReworkTable {
+  deployment_id: number
+  rollback: boolean
+  revert: boolean
+  hotfix: boolean
+  incident_linked: boolean
+}
+
 export type FailureReason = 'rollback' | 'revert' | 'hotfix' | 'incident'
 export interface DeploymentFailureTable {
   deployment_id: number
@@ -362,6 +371,7 @@ export interface Database {
   deployment_change: DeploymentChangeTable
   deployment_ref: DeploymentRefTable
   deployment_failure: DeploymentFailureTable
+  deployment_rework: DeploymentReworkTable
   workflow_run: WorkflowRunTable
   incident: IncidentTable
   incident_deployment: IncidentDeploymentTable

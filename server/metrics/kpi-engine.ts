@@ -39,6 +39,8 @@ export interface SeriesRequest {
   from?: Date
   /** Exclusive end instant. */
   to?: Date
+  /** The data version the caller already read (saves a query). */
+  version?: string
 }
 
 /** One period's value with its evaluation, as the API returns it. */
@@ -108,6 +110,11 @@ export class KpiEngine {
     return periodsEndingAt(period, to ? new Date(to.getTime() - 1) : this.options.clock(), DEFAULT_PERIODS, tz)
   }
 
+  /** The current data version (changes whenever KPI inputs may have changed). */
+  dataVersion(): Promise<string> {
+    return readDataVersion(this.options.db)
+  }
+
   /** Resolves a scope string against the stored repositories and teams (throws ScopeError). */
   async resolveScope(scope: string, version?: string): Promise<ResolvedScope> {
     const v = version ?? (await readDataVersion(this.options.db))
@@ -132,7 +139,7 @@ export class KpiEngine {
   /** Series with status, level and delta for the requested KPIs (all by default), in definition order. */
   async series(request: SeriesRequest): Promise<SeriesResult> {
     const definitions = request.ids ? request.ids.map((id) => this.requireDefinition(id)) : [...this.definitions]
-    const version = await readDataVersion(this.options.db)
+    const version = request.version ?? (await this.dataVersion())
     const scope = await this.resolveScope(request.scope, version)
     const periods = this.periodsFor(request.period, request.from, request.to)
     // One period more than shown, so the first shown one has a delta.

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { AppError } from '../errors/app-error.ts'
 import { kpiEntry, kpiListResponse, rangeOf } from '../kpis/present.ts'
+import { ResponseCache } from '../kpis/response-cache.ts'
 import { UnknownKpiError, type KpiEngine } from '../metrics/kpi-engine.ts'
 import { parseLocalDate } from '../metrics/periods.ts'
 import { ScopeError } from '../metrics/scope.ts'
@@ -39,6 +41,14 @@ async function guarded<T>(work: () => Promise<T>): Promise<T> {
  */
 export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 503: ErrorResponse }
+  // The dashboard asks the same questions over and over: identical requests at an unchanged data
+  // version get the same bytes. A write bumps the version, so nothing stale is ever served.
+  const responses = new ResponseCache()
+  const cachedJson = async (reply: FastifyReply, url: string, make: (version: string) => Promise<unknown>) => {
+    const version = await app.kpis.dataVersion()
+    const body = await responses.get(url, version, async () => JSON.stringify(await make(version)))
+    return reply.type('application/json; charset=utf-8').send(body)
+  }
 
   const request = (q: KpiQuery, ids?: readonly string[]) => {
     const from = instant(q.from, app.kpis.timezone, 'from')
@@ -62,12 +72,12 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: KpiListResponse, ...errors },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query
       let ids = q.ids?.split(',').map((s) => s.trim()).filter(Boolean)
       if (q.category) ids = (ids ?? app.kpis.definitions.map((d) => d.id)).filter((id) => app.kpis.definition(id)?.category === q.category)
-      const result = await guarded(() => app.kpis.series(request(q, ids)))
-      return kpiListResponse(result)
+      const input = request(q, ids)
+      return cachedJson(reply, req.url, async (version) => kpiListResponse(await guarded(() => app.kpis.series({ ...input, version }))))
     },
   )
 
@@ -83,13 +93,16 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: KpiResponse, ...errors },
       },
     },
-    async (req) => {
-      const result = await guarded(() => app.kpis.series(request(req.query, [req.params.id])))
-      const k = result.kpis[0]!
-      if (k.error !== null) throw new Error(`${k.definition.id} could not be computed: ${k.error}`)
-      const entry = kpiEntry(k, result.scope.key)
-      const current = await app.kpis.current(req.params.id, result.scope)
-      return { ...rangeOf(result), kpi: entry.kpi, series: entry.series, ...(current && { current }) }
+    async (req, reply) => {
+      const input = request(req.query, [req.params.id])
+      return cachedJson(reply, req.url, async (version) => {
+        const result = await guarded(() => app.kpis.series({ ...input, version }))
+        const k = result.kpis[0]!
+        if (k.error !== null) throw new Error(`${k.definition.id} could not be computed: ${k.error}`)
+        const entry = kpiEntry(k, result.scope.key)
+        const current = await app.kpis.current(req.params.id, result.scope)
+        return { ...rangeOf(result), kpi: entry.kpi, series: entry.series, ...(current && { current }) }
+      })
     },
   )
 

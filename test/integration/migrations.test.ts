@@ -7,7 +7,7 @@ import { forEachBackend } from '../support/databases.ts'
 const MIGRATION_FILES = readdirSync(new URL('../../migrations/', import.meta.url)).filter((f) => f.endsWith('.ts')).sort()
 
 const DOMAIN_TABLES = [
-  'api_token', 'audit_log', 'commit', 'deployment', 'deployment_change', 'deployment_failure', 'deployment_ref', 'deployment_status',
+  'api_token', 'audit_log', 'commit', 'deployment', 'deployment_change', 'deployment_failure', 'deployment_ref', 'deployment_rework', 'deployment_status',
   'incident', 'incident_deployment', 'issue', 'measurement', 'measurement_history', 'milestone', 'pull_request',
   'repository', 'repository_observation', 'sli_sample', 'snapshot', 'sync_lock', 'sync_state', 'team', 'team_repo', 'team_service',
   'vulnerability_alert', 'webhook_delivery', 'workflow_run',

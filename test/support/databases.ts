@@ -32,23 +32,25 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** A fresh, empty database of the given kind; `drop()` removes it (PostgreSQL) or closes it (PGlite). */
-export async function createTestDatabase(backend: Backend, options: { migrate?: boolean } = {}): Promise<Db & { drop(): Promise<void> }> {
+export async function createTestDatabase(backend: Backend, options: { migrate?: boolean } = {}): Promise<Db & { drop(): Promise<void>; url: string }> {
   let db: Db
   let cleanup: () => Promise<void>
+  let url = 'memory'
   if (backend === 'pglite') {
     db = await connectPGlite(null)
     cleanup = () => db.close()
   } else {
     const name = `meridian_test_${process.pid}_${randomBytes(4).toString('hex')}`
     await admin((c) => c.query(`create database ${name}`))
-    db = connectPostgres(withDatabase(POSTGRES_URL, name), { max: 4 })
+    url = withDatabase(POSTGRES_URL, name)
+    db = connectPostgres(url, { max: 4 })
     cleanup = async () => {
       await db.close()
       await admin((c) => c.query(`drop database if exists ${name} with (force)`))
     }
   }
   if (options.migrate !== false) await migrateToLatest(db.db)
-  return Object.assign(db, { drop: cleanup })
+  return Object.assign(db, { drop: cleanup, url })
 }
 
 /**
