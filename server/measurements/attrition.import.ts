@@ -1,5 +1,5 @@
 import { valueFromComponents } from '../metrics/manual.metrics.ts'
-import { periodKey, type ImportKind, type PlannedMeasurement } from './csv-table.ts'
+import { type ImportKind, type PlannedMeasurement } from './csv-table.ts'
 
 const NOTE = 'Imported from an attrition CSV'
 
@@ -18,20 +18,13 @@ export const attritionImport: ImportKind = {
   },
   async plan(table, ctx) {
     const out: PlannedMeasurement[] = []
-    const seen = new Map<string, number>()
     for (const row of table.rows) {
       const span = table.period(row, 'period', ctx)
       const headcount = table.number(row, 'headcount', { required: true, above: 0 })
       const regretted = table.number(row, 'regretted', { required: true, min: 0 })
       const scope = table.scope(row, ctx)
       if (!span || scope === undefined) continue
-      const key = periodKey(scope, span)
-      const first = seen.get(key)
-      if (first !== undefined) {
-        table.fail(row, 'period', `repeats line ${first} (${span.label}, ${scope}): one row per period and scope`)
-        continue
-      }
-      seen.set(key, row.line)
+      if (!table.firstForPeriod(row, scope, span)) continue
       if (typeof headcount !== 'number' || typeof regretted !== 'number') continue
       const components = { regretted, headcount }
       out.push({

@@ -46,6 +46,7 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
  * permission problems are collected apart (they make the answer 403) and reported once per scope.
  */
 export class ImportTable {
+  private readonly periodLines = new Map<string, number>()
   readonly problems: CsvProblem[] = []
   private readonly columns = new Map<string, Bound>()
   private readonly forbiddenScopes = new Map<string, { problem: CsvProblem; more: number }>()
@@ -145,6 +146,21 @@ export class ImportTable {
   }
 
   /** A period label cell (`2026-10`, `2026-Q3`, `2026-W05`) as local dates; it must have started by today. */
+  /**
+   * Whether `row` is the first for its period and scope; a repeat is reported on its `period`
+   * cell, naming the line it repeats (files with one row per period and scope).
+   */
+  firstForPeriod(row: CsvRecord, scope: string, span: DateSpan & { label: string }): boolean {
+    const key = periodKey(scope, span)
+    const first = this.periodLines.get(key)
+    if (first !== undefined) {
+      this.fail(row, 'period', `repeats line ${first} (${span.label}, ${scope}): one row per period and scope`)
+      return false
+    }
+    this.periodLines.set(key, row.line)
+    return true
+  }
+
   period(row: CsvRecord, key: string, ctx: ImportContext): (DateSpan & { label: string }) | undefined {
     const text = this.text(row, key)
     if (text === undefined) return undefined

@@ -1,5 +1,5 @@
 import { valueFromComponents } from '../metrics/manual.metrics.ts'
-import { periodKey, type ImportKind, type PlannedMeasurement } from './csv-table.ts'
+import { type ImportKind, type PlannedMeasurement } from './csv-table.ts'
 
 const NOTE = 'Imported from a hiring CSV'
 
@@ -19,7 +19,6 @@ export const hiringImport: ImportKind = {
   },
   async plan(table, ctx) {
     const out: PlannedMeasurement[] = []
-    const seen = new Map<string, number>()
     for (const row of table.rows) {
       const span = table.period(row, 'period', ctx)
       const planned = table.number(row, 'planned', { required: true, above: 0 })
@@ -27,13 +26,7 @@ export const hiringImport: ImportKind = {
       const days = table.has('time_to_fill') ? table.number(row, 'time_to_fill', { required: false, min: 0 }) : null
       const scope = table.scope(row, ctx)
       if (!span || scope === undefined) continue
-      const key = periodKey(scope, span)
-      const first = seen.get(key)
-      if (first !== undefined) {
-        table.fail(row, 'period', `repeats line ${first} (${span.label}, ${scope}): one row per period and scope`)
-        continue
-      }
-      seen.set(key, row.line)
+      if (!table.firstForPeriod(row, scope, span)) continue
       if (typeof planned !== 'number' || typeof hired !== 'number' || days === undefined) continue
       const base = { scope, periodStart: span.start, periodEnd: span.end, note: NOTE, line: row.line }
       const components = { hired, planned }

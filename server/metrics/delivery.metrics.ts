@@ -3,8 +3,8 @@ import { byPeriodStart, rangeOf } from '../repositories/kpi/period-sql.ts'
 import { ratio } from './incidents.metrics.ts'
 import { labelsOf } from './quality.metrics.ts'
 import type { Formula, MetricRecord, PeriodValue } from './types.ts'
+import { iso, issueRecord } from './records.ts'
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString())
 
 /**
  * `delivery.roadmap_predictability`: of the issues in milestones due in each period, the share
@@ -28,15 +28,8 @@ const roadmapPredictability: Formula = {
     return {
       total,
       records: rows.map(
-        (r): MetricRecord => ({
-          type: 'issue',
-          id: String(r.id),
-          title: r.title ?? '',
-          at: iso(r.due_on),
-          url: r.url,
-          value: r.on_time ? 1 : 0,
-          fields: { repo: r.repo, number: r.number, milestone: r.milestone, due_on: iso(r.due_on), deadline: iso(r.deadline), state: r.state, closed_at: iso(r.closed_at), on_time: r.on_time },
-        }),
+        (r): MetricRecord =>
+          issueRecord(r, r.due_on, r.on_time ? 1 : 0, { milestone: r.milestone, due_on: iso(r.due_on), deadline: iso(r.deadline), closed_at: iso(r.closed_at), on_time: r.on_time }),
       ),
     }
   },
@@ -63,15 +56,8 @@ const techDebtBurndown: Formula = {
     return {
       total,
       records: rows.map(
-        (r): MetricRecord => ({
-          type: 'issue',
-          id: String(r.id),
-          title: r.title,
-          at: iso(r.closed_at ?? r.created_at),
-          url: r.url,
-          value: r.closed_at ? 1 : 0,
-          fields: { repo: r.repo, number: r.number, state: r.state, labels: r.labels.join(', '), created_at: iso(r.created_at), closed_at: iso(r.closed_at) },
-        }),
+        (r): MetricRecord =>
+          issueRecord(r, r.closed_at ?? r.created_at, r.closed_at ? 1 : 0, { labels: r.labels.join(', '), created_at: iso(r.created_at), closed_at: iso(r.closed_at) }),
       ),
     }
   },

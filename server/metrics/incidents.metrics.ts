@@ -9,8 +9,8 @@ import {
 } from '../repositories/kpi/incidents.repository.ts'
 import { byPeriodStart, rangeOf } from '../repositories/kpi/period-sql.ts'
 import type { Formula, MetricContext, MetricRecord, PeriodValue, RecordsPage, RecordsQuery } from './types.ts'
+import { iso } from './records.ts'
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString())
 
 /** A share, or null over an empty denominator (never 0). */
 export function ratio(numerator: number, denominator: number): number | null {

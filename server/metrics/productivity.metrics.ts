@@ -16,8 +16,8 @@ import {
 } from '../repositories/kpi/productivity.repository.ts'
 import type { Period } from './periods.ts'
 import type { Formula, MetricContext, MetricRecord, PeriodValue, RecordsPage, RecordsQuery } from './types.ts'
+import { iso } from './records.ts'
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString())
 
 /**
  * A duration KPI's value from one period's stats: the median with p75, p90 and mean, and the

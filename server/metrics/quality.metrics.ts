@@ -3,6 +3,7 @@ import { byPeriodStart, rangeOf } from '../repositories/kpi/period-sql.ts'
 import { bugsByPeriod, earliestIssueCreated, listBugs, type BugLabels } from '../repositories/kpi/quality.repository.ts'
 import { collectedFor, ratio } from './incidents.metrics.ts'
 import type { Formula, MetricContext, MetricRecord, PeriodValue, RecordsPage, RecordsQuery } from './types.ts'
+import { iso, issueRecord } from './records.ts'
 
 /** The configured GitHub labels, or the defaults when GitHub is not configured. */
 export function labelsOf(ctx: MetricContext): LabelConfig {
@@ -14,7 +15,6 @@ const bugLabels = (ctx: MetricContext): BugLabels => {
   return { bug: l.bug, escaped: l.escaped, customer: l.customer, critical: l.critical }
 }
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString())
 
 function bugRecords(customerCritical: boolean) {
   return async (ctx: MetricContext, q: RecordsQuery): Promise<RecordsPage> => {
@@ -22,15 +22,8 @@ function bugRecords(customerCritical: boolean) {
     return {
       total,
       records: rows.map(
-        (r): MetricRecord => ({
-          type: 'issue',
-          id: String(r.id),
-          title: r.title,
-          at: iso(r.created_at),
-          url: r.url,
-          value: customerCritical ? 1 : r.escaped ? 1 : 0,
-          fields: { repo: r.repo, number: r.number, state: r.state, labels: r.labels.join(', '), escaped: r.escaped, closed_at: iso(r.closed_at) },
-        }),
+        (r): MetricRecord =>
+          issueRecord(r, r.created_at, customerCritical || r.escaped ? 1 : 0, { labels: r.labels.join(', '), escaped: r.escaped, closed_at: iso(r.closed_at) }),
       ),
     }
   }

@@ -5,8 +5,8 @@ import { listAlertsDue, securityIncidentsByPeriod, vulnerabilitySlaByPeriod } fr
 import { collectedFor, ratio } from './incidents.metrics.ts'
 import { localIsoDate } from './periods.ts'
 import type { Formula, MetricContext, MetricRecord, PeriodValue } from './types.ts'
+import { iso } from './records.ts'
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString())
 
 /** The point repositories are looked at for a period: observations dated up to its last local day. */
 export function asOfEnd(period: { end: Date }, timezone: string): { day: string; end: Date } {
