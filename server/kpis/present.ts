@@ -46,6 +46,7 @@ export function seriesItem(p: SeriesPoint): SeriesItem {
   if (p.breakdown !== undefined) item.breakdown = p.breakdown
   if (p.measures !== undefined) item.measures = p.measures
   if (p.reason !== null) item.reason = p.reason
+  if (p.comparison) item.comparison = p.comparison
   return item
 }
 

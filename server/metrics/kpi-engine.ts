@@ -5,12 +5,15 @@ import { loadCatalog } from '../catalog/load-catalog.ts'
 import { thresholdsFor, type KpiDefinition } from '../kpis/definition.ts'
 import { readDataVersion } from '../repositories/data-version.repository.ts'
 import type { Slo } from '../slo/openslo.ts'
-import { evaluate, type Evaluation } from './evaluate.ts'
+import { deltaOf, evaluate, type Delta, type Evaluation } from './evaluate.ts'
 import { periodsBetween, periodsEndingAt, shiftPeriod, type Period, type PeriodKind } from './periods.ts'
 import { resolveScope, type ResolvedScope } from './scope.ts'
 import { slosInScope } from './slo-attainment.ts'
 import { currentBurn, type SloCurrentBurn } from './slo-status.ts'
 import type { Formula, MetricContext, PeriodValue, RecordsPage } from './types.ts'
+
+/** Periods in a year, to compare with the same period a year earlier (ISO week numbers: 52 back). */
+const STEPS_PER_YEAR: Record<PeriodKind, number> = { week: 52, month: 12, quarter: 4 }
 
 /** Periods shown when the request names no range: the current one and the eleven before it. */
 export const DEFAULT_PERIODS = 12
@@ -41,6 +44,15 @@ export interface SeriesRequest {
   to?: Date
   /** The data version the caller already read (saves a query). */
   version?: string
+  /** `year`: also give each period's value a year earlier (same month, quarter or ISO week number). */
+  compare?: 'year'
+}
+
+/** The same period a year earlier, and the change since then. */
+export interface Comparison {
+  label: string
+  value: number | null
+  delta: Delta | null
 }
 
 /** One period's value with its evaluation, as the API returns it. */
@@ -48,6 +60,8 @@ export interface SeriesPoint extends Omit<PeriodValue, 'reason'>, Evaluation {
   period: Period
   /** The period has not ended yet. */
   partial: boolean
+  /** With `compare: 'year'`. */
+  comparison?: Comparison
 }
 
 export interface KpiSeries {
@@ -149,9 +163,13 @@ export class KpiEngine {
       const thresholds = thresholdsFor(definition, scope.key)
       try {
         const values = computed.length === 0 ? [] : await this.values(definition, scope, computed, version)
-        const points = periods.map((period, i) => {
+        const yearAgo = request.compare === 'year' && periods.length > 0 ? periods.map((p) => shiftPeriod(p, -STEPS_PER_YEAR[p.kind], this.timezone)) : null
+        const before = yearAgo ? await this.values(definition, scope, yearAgo, version) : null
+        const points = periods.map((period, i): SeriesPoint => {
           const v = values[i + 1]!
-          return { ...v, ...evaluate(definition, scope.key, v, values[i]!), period, partial: period.end > now }
+          const point: SeriesPoint = { ...v, ...evaluate(definition, scope.key, v, values[i]!), period, partial: period.end > now }
+          if (yearAgo && before) point.comparison = { label: yearAgo[i]!.label, value: before[i]!.value, delta: deltaOf(definition, v, before[i]!) }
+          return point
         })
         return { definition, thresholds, points, error: null }
       } catch (err) {
@@ -220,7 +238,7 @@ export class KpiEngine {
   private async compute(definition: KpiDefinition, scope: ResolvedScope, periods: readonly Period[]): Promise<PeriodValue[]> {
     const values = await this.formula(definition).compute(this.context(definition, scope, periods))
     if (values.length !== periods.length) throw new Error(`formula ${definition.formula} returned ${values.length} values for ${periods.length} periods`)
-    return values
+    return values.map(rounded)
   }
 
   /** Drops every cached value (tests, or after definitions change). */
@@ -228,6 +246,21 @@ export class KpiEngine {
     this.cache.clear()
     this.catalog = null
   }
+}
+
+/**
+ * 12 significant digits: float sums (a mean) differ in their last bits with the order rows arrive
+ * in, which differs between plans and engines; rounded, PGlite and PostgreSQL give identical numbers.
+ */
+const round12 = (x: number | null | undefined) => (typeof x === 'number' && x !== 0 && Number.isFinite(x) ? Number(x.toPrecision(12)) : x)
+const roundAll = (r: Record<string, number | null> | undefined) => r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round12(v) ?? null]))
+
+function rounded(v: PeriodValue): PeriodValue {
+  const out: PeriodValue = { ...v, value: round12(v.value) ?? null }
+  for (const key of ['coverage', 'p75', 'p90', 'mean'] as const) if (v[key] !== undefined) out[key] = round12(v[key]) ?? null
+  if (v.breakdown) out.breakdown = roundAll(v.breakdown)
+  if (v.measures) out.measures = roundAll(v.measures)
+  return out
 }
 
 /** Maps with at most `limit` calls in flight, keeping order. */

@@ -55,7 +55,7 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const to = instant(q.to, app.kpis.timezone, 'to')
     if (from && to && to <= from) throw new AppError(400, 'invalid_request', 'to: must be after from')
     if (from && to && to.getTime() - from.getTime() > 10 * 366 * 86_400_000) throw new AppError(400, 'invalid_request', 'from..to: at most 10 years at once')
-    return { ids, scope: q.scope ?? 'org', period: q.period ?? 'month', from, to }
+    return { ids, scope: q.scope ?? 'org', period: q.period ?? 'month', from, to, compare: q.compare === 'year' ? ('year' as const) : undefined }
   }
 
   app.get(

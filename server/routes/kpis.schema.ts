@@ -4,6 +4,7 @@ import { AlertState, BurnRates } from './slos.schema.ts'
 
 const Nullable = <S extends ReturnType<typeof T.Number>>(s: S) => T.Union([s, T.Null()])
 const NumberOrNull = Nullable(T.Number())
+export const DeltaSchema = T.Object({ kind: T.Union([T.Literal('points'), T.Literal('percent')]), value: T.Number(), good: T.Union([T.Boolean(), T.Null()]) })
 const DateOrDateTime = T.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?$',
   description: 'an ISO date (local midnight in the configured timezone) or date-time',
@@ -21,6 +22,7 @@ export const KpiQuery = T.Object(
     to: T.Optional(DateOrDateTime),
     category: T.Optional(KpiDefinitionSchema.properties.category),
     ids: T.Optional(T.String({ description: 'comma-separated KPI ids', examples: ['dora.lead_time,dora.change_failure_rate'] })),
+    compare: T.Optional(T.Union([T.Literal('previous'), T.Literal('year')], { description: 'previous (default: `delta` against the previous period) or year (adds `comparison` with the same period a year earlier)' })),
   },
   { additionalProperties: false },
 )
@@ -65,12 +67,9 @@ export const SeriesItem = T.Object({
   coverage: T.Optional(NumberOrNull),
   status: StatusSchema,
   level: T.Optional(T.Union([LevelSchema, T.Null()])),
-  delta: T.Optional(
-    T.Union([
-      T.Object({ kind: T.Union([T.Literal('points'), T.Literal('percent')]), value: T.Number(), good: T.Union([T.Boolean(), T.Null()]) }),
-      T.Null(),
-    ]),
-  ),
+  delta: T.Optional(T.Union([DeltaSchema, T.Null()])),
+  /** With compare=year: the same period a year earlier and the change since. */
+  comparison: T.Optional(T.Object({ label: T.String(), value: NumberOrNull, delta: T.Union([DeltaSchema, T.Null()]) })),
   p75: T.Optional(NumberOrNull),
   p90: T.Optional(NumberOrNull),
   mean: T.Optional(NumberOrNull),

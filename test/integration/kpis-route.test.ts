@@ -41,7 +41,8 @@ forEachBackend('KPI API', (ctx) => {
     // September (Berlin): Monday 7 – Friday 11, one a day; October: Monday 5 – Friday 9; one more at
     // 23:30 UTC on 31 October, which is already 1 November in Berlin.
     const days = ['2026-09-07', '2026-09-08', '2026-09-09', '2026-09-10', '2026-09-11', '2026-10-05', '2026-10-06', '2026-10-07', '2026-10-08', '2026-10-09']
-    const times = [...days.map((d) => `${d}T12:00:00Z`), '2026-10-31T23:30:00Z']
+    // And one a year earlier, for the previous-year comparison.
+    const times = ['2025-10-15T12:00:00Z', ...days.map((d) => `${d}T12:00:00Z`), '2026-10-31T23:30:00Z']
     for (const [i, at] of times.entries()) {
       const row = await db
         .insertInto('deployment')
@@ -86,6 +87,18 @@ forEachBackend('KPI API', (ctx) => {
     ])
   })
 
+  it('compares with the same month a year earlier on request', async () => {
+    const { body } = await get(`/api/kpis/dora.deployment_frequency?${twoMonths}&compare=year`)
+    const one = contract(KpiResponse, body)
+    // October 2025 had 1 deployment, October 2026 has 5: +400 %, better. September 2025 is before
+    // the first deployment ever collected: no data, so no comparison.
+    expect(one.series.map((s) => s.comparison)).toEqual([
+      { label: '2025-09', value: null, delta: null },
+      { label: '2025-10', value: 1, delta: { kind: 'percent', value: 400, good: true } },
+    ])
+    expect(contract(KpiResponse, (await get(`/api/kpis/dora.deployment_frequency?${twoMonths}`)).body).series[1]!.comparison).toBeUndefined()
+  })
+
   it('applies a team override of the target', async () => {
     const { body } = await get(`/api/kpis/dora.change_failure_rate?${twoMonths}&scope=team:payments`)
     const one = contract(KpiResponse, body)
@@ -115,8 +128,8 @@ forEachBackend('KPI API', (ctx) => {
     const page = contract(RecordsResponse, body)
     expect([page.total, page.records.length, page.start, page.end]).toEqual([5, 2, '2026-09-30T22:00:00.000Z', '2026-10-31T23:00:00.000Z'])
     expect(page.records.map((r) => [r.type, r.url])).toEqual([
+      ['deployment', `https://github.com/acme/payments-api/deployments/10`],
       ['deployment', `https://github.com/acme/payments-api/deployments/9`],
-      ['deployment', `https://github.com/acme/payments-api/deployments/8`],
     ])
     expect(page.next).toBe('start=2026-10-01&end=2026-11-01&scope=org&limit=2&offset=2')
     const last = contract(RecordsResponse, (await get(`/api/kpis/dora.deployment_frequency/records?${page.next!.replace('offset=2', 'offset=4')}`)).body)
