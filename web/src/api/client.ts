@@ -43,6 +43,12 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return body as T
 }
 
+/** GET `path` with query parameters. */
+export function getJsonWithParams<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T> {
+  const qs = new URLSearchParams(params).toString()
+  return getJson<T>(qs ? `${path}?${qs}` : path, signal)
+}
+
 /** The organisation, its configured sources, auth mode and whether demo data is loaded. */
 export const getOrg = (signal?: AbortSignal) => getJson<OrgResponse>('/api/org', signal)
 
