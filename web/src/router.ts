@@ -10,7 +10,10 @@ declare module 'vue-router' {
 
 const routes: RouteRecordRaw[] = [
   { path: '/', name: 'overview', component: HomeView, meta: { title: 'Overview' } },
+  { path: '/kpis/:id', name: 'kpi', component: () => import('./views/KpiView.vue'), meta: { title: 'KPI' } },
   { path: '/teams', name: 'teams', component: () => import('./views/TeamsView.vue'), meta: { title: 'Teams' } },
+  { path: '/teams/:id', name: 'team', component: () => import('./views/TeamView.vue'), meta: { title: 'Team' } },
+  { path: '/slos', name: 'slos', component: () => import('./views/SlosView.vue'), meta: { title: 'SLOs' } },
   { path: '/sources', name: 'sources', component: () => import('./views/SourcesView.vue'), meta: { title: 'Sources' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Page not found' } },
 ]
