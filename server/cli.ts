@@ -306,9 +306,17 @@ async function collect(config: AppConfig, values: Values): Promise<number> {
   try {
     await (await migrations()).migrateToLatest(db.db)
     const progress = createProgressRenderer(process.stderr)
-    const summaries = await collectAll(db.db, config, { sources: source ? [source] : undefined, since, full: Boolean(values.full), onProgress: progress.update })
+    // One publish at the end, with the KPI values the dashboard asked for lately precomputed.
+    const { collectAndPublish } = await import('./kpis/publish-values.ts')
+    const { result: summaries, publish } = await collectAndPublish(
+      db.db,
+      config,
+      () => collectAll(db.db, config, { sources: source ? [source] : undefined, since, full: Boolean(values.full), onProgress: progress.update }),
+      { onProgress: (message) => printErr(message) },
+    )
     progress.finish()
     for (const s of summaries) print(formatSummary(s))
+    if (publish.version) print(`KPI values: data version ${publish.version}, ${publish.precomputed} of ${publish.hotKeys} recently viewed values precomputed${publish.note ? ` (${publish.note})` : ''}`)
     return summaries.some((s) => s.errors.length > 0) ? 1 : 0
   } finally {
     await db.close()

@@ -312,6 +312,9 @@ export interface SnapshotTable {
   content_hash: string
   created_by: string
   created_at: TimestampDefault
+  /** The canonical JSON text the hash is computed over (migration 0039). */
+  document: string | null
+  partial: Generated<boolean>
 }
 
 export interface ApiTokenTable {
@@ -359,6 +362,35 @@ export interface WebhookDeliveryTable {
 }
 
 /** The whole schema as the migrations leave it. */
+/** A bigint column: pg returns a string, PGlite may return a number or bigint; read it with String(). */
+type Int8 = ColumnType<string | number | bigint, string | number | bigint, string | number | bigint>
+
+/** One row: the version KPI caches are keyed by (bumped after every write that can change a KPI). */
+export interface DataVersionStateTable {
+  id: Generated<boolean>
+  version: Int8
+}
+
+/** Values a collect precomputed for one data version (migrations/0038). */
+export interface KpiValueCacheTable {
+  key: string
+  version: Int8
+  fingerprint: string
+  values: string
+  computed_at: Date
+}
+
+/** (KPI × scope × range) keys the server was asked for, and when last. */
+export interface KpiHotKeyTable {
+  key: string
+  kpi_id: string
+  scope: string
+  period: string
+  range_start: Date
+  range_end: Date
+  last_used_at: Date
+}
+
 export interface Database {
   repository: RepositoryTable
   team: TeamTable
@@ -388,6 +420,9 @@ export interface Database {
   audit_log: AuditLogTable
   sync_lock: SyncLockTable
   webhook_delivery: WebhookDeliveryTable
+  data_version_state: DataVersionStateTable
+  kpi_value_cache: KpiValueCacheTable
+  kpi_hot_key: KpiHotKeyTable
 }
 
 export type Repository = Selectable<RepositoryTable>

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { AppConfig } from '../config/app-config.ts'
+import { DEFAULT_LABELS, type AppConfig } from '../config/app-config.ts'
 import type { Database } from '../db/schema.ts'
 import { loadCatalog } from '../catalog/load-catalog.ts'
 import { thresholdsFor, type KpiDefinition } from '../kpis/definition.ts'
-import { readDataVersion } from '../repositories/data-version.repository.ts'
+import { readDataVersion, readPrecomputed, touchHotKeys, type HotKey, type PrecomputedValues } from '../repositories/data-version.repository.ts'
+import { VERSION } from '../version.ts'
 import type { Slo } from '../slo/openslo.ts'
 import { deltaOf, evaluate, type Delta, type Evaluation } from './evaluate.ts'
 import { periodsBetween, periodsEndingAt, shiftPeriod, type Period, type PeriodKind } from './periods.ts'
@@ -17,8 +19,14 @@ const STEPS_PER_YEAR: Record<PeriodKind, number> = { week: 52, month: 12, quarte
 
 /** Periods shown when the request names no range: the current one and the eleven before it. */
 export const DEFAULT_PERIODS = 12
-/** Cached values are recomputed after this long even without new data: some read the clock (current period, SLO burn). */
+/**
+ * Cached values are refreshed after this long even without new data: some read the clock (current
+ * period, SLO burn). The refresh runs in the background while the cached value is still served —
+ * the data has not changed, only the clock moved.
+ */
 const MAX_AGE_MS = 5 * 60_000
+/** A key's use is recorded (for the next collect to precompute) at most this often. */
+const TOUCH_EVERY_MS = 5 * 60_000
 
 export interface KpiEngineOptions {
   db: Kysely<Database>
@@ -89,6 +97,15 @@ interface CacheEntry {
   version: string
   at: number
   values: Promise<PeriodValue[]>
+  /** A background refresh after MAX_AGE_MS is running. */
+  refreshing?: boolean
+}
+
+/** A cache key's parts: the KPI, the scope as written and the range of periods. */
+interface KeyParts {
+  definition: KpiDefinition
+  scope: ResolvedScope
+  periods: readonly Period[]
 }
 
 /**
@@ -102,6 +119,9 @@ export class KpiEngine {
   private readonly byId: Map<string, KpiDefinition>
   private readonly cache = new Map<string, CacheEntry>()
   private catalog: { version: string; at: number; value: Promise<{ resolve(scope: string): ResolvedScope }> } | null = null
+  private readonly touched = new Map<string, number>()
+  private pendingTouches: HotKey[] = []
+  private touchTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(private readonly options: KpiEngineOptions) {
     this.definitions = options.definitions
@@ -214,25 +234,130 @@ export class KpiEngine {
   }
 
   private values(definition: KpiDefinition, scope: ResolvedScope, periods: readonly Period[], version: string): Promise<PeriodValue[]> {
-    const key = `${definition.id}|${scope.key}|${periods[0]!.start.toISOString()}|${periods[periods.length - 1]!.end.toISOString()}|${periods[0]!.kind}`
+    const key = cacheKey(definition, scope, periods)
     const now = Date.now()
+    this.touch(key, { definition, scope, periods }, now)
     const hit = this.cache.get(key)
-    if (hit && hit.version === version && now - hit.at <= MAX_AGE_MS) {
+    if (hit && hit.version === version) {
       // Map order is the LRU order: re-inserting marks it recently used.
       this.cache.delete(key)
       this.cache.set(key, hit)
+      if (now - hit.at > MAX_AGE_MS && !hit.refreshing) this.refresh(key, hit, { definition, scope, periods })
       return hit.values
     }
-    const values = this.compute(definition, scope, periods)
+    const values = this.load(key, { definition, scope, periods }, version)
     const entry: CacheEntry = { version, at: now, values }
+    this.store(key, entry)
+    // A precomputed value carries the time it was computed, so its age counts from then.
+    values.then(
+      () => undefined,
+      () => {
+        if (this.cache.get(key) === entry) this.cache.delete(key)
+      },
+    )
+    return values
+  }
+
+  private store(key: string, entry: CacheEntry): void {
     this.cache.delete(key)
     this.cache.set(key, entry)
-    values.catch(() => {
-      if (this.cache.get(key) === entry) this.cache.delete(key)
-    })
     const max = this.options.cacheEntries ?? 5_000
     while (this.cache.size > max) this.cache.delete(this.cache.keys().next().value!)
-    return values
+  }
+
+  /** Recomputes an aged entry in the background; the old values are served until it is done. */
+  private refresh(key: string, entry: CacheEntry, parts: KeyParts): void {
+    entry.refreshing = true
+    this.compute(parts.definition, parts.scope, parts.periods).then(
+      (values) => {
+        if (this.cache.get(key) === entry) this.store(key, { version: entry.version, at: Date.now(), values: Promise.resolve(values) })
+      },
+      () => {
+        entry.refreshing = false
+      },
+    )
+  }
+
+  /** The values a collect precomputed for this version when they match, else computed now. */
+  private async load(key: string, parts: KeyParts, version: string): Promise<PeriodValue[]> {
+    const stored = await readPrecomputed(this.options.db, key, version)
+    if (stored && stored.fingerprint === this.fingerprint(parts.definition, parts.scope)) {
+      const values = JSON.parse(stored.values) as PeriodValue[]
+      if (values.length === parts.periods.length) {
+        const entry = this.cache.get(key)
+        if (entry?.version === version) entry.at = new Date(stored.computed_at).getTime()
+        return values
+      }
+    }
+    return this.compute(parts.definition, parts.scope, parts.periods)
+  }
+
+  /**
+   * Everything a cached value depends on besides the data and its key: the definition, what the
+   * scope resolves to, the settings formulas read and the code. A precomputed value whose
+   * fingerprint differs (a collect run with other definitions or config) is not used.
+   */
+  fingerprint(definition: KpiDefinition, scope: ResolvedScope): string {
+    const { config } = this.options
+    const gh = config.sources.github
+    // The effective values formulas read (quality.metrics, productivity.metrics, the catalog).
+    const settings = { tz: config.timezone, teams: config.teams, attribution: config.attribution, labels: gh?.labels ?? DEFAULT_LABELS, workflows: gh?.deployments.workflows ?? ['deploy.yml'], services: gh?.services ?? {} }
+    return createHash('sha256').update(JSON.stringify([VERSION, definition, scope, settings])).digest('base64url')
+  }
+
+  /** Notes that a key was asked for (batched, at most every TOUCH_EVERY_MS per key). */
+  private touch(key: string, parts: KeyParts, now: number): void {
+    const last = this.touched.get(key)
+    if (last !== undefined && now - last < TOUCH_EVERY_MS) return
+    this.touched.set(key, now)
+    if (this.touched.size > 20_000) this.touched.clear()
+    const { definition, scope, periods } = parts
+    this.pendingTouches.push({ key, kpiId: definition.id, scope: scope.key, period: periods[0]!.kind, rangeStart: periods[0]!.start, rangeEnd: periods[periods.length - 1]!.end })
+    this.touchTimer ??= setTimeout(() => void this.flushTouches(), 1_000)
+    this.touchTimer.unref?.()
+  }
+
+  /** Writes the noted keys; a failure only means the next collect precomputes less. */
+  async flushTouches(): Promise<void> {
+    if (this.touchTimer) clearTimeout(this.touchTimer)
+    this.touchTimer = null
+    const keys = this.pendingTouches
+    this.pendingTouches = []
+    try {
+      await touchHotKeys(this.options.db, keys, new Date()) // wall time: when it was asked, not the data's clock
+    } catch {
+      // The database may be closing; the keys are noted again on their next use.
+    }
+  }
+
+  /**
+   * Computes the given keys afresh (no cache), at most `concurrency` at once, until `deadline`:
+   * what a finishing collect stores with the version it publishes. Keys whose KPI or scope no
+   * longer exists, or whose range does not cut into the same periods, are skipped.
+   */
+  async precompute(keys: readonly HotKey[], deadline: number): Promise<PrecomputedValues[]> {
+    const out: PrecomputedValues[] = []
+    await mapLimit(keys, this.options.concurrency ?? 4, async (hot) => {
+      if (Date.now() > deadline) return
+      const definition = this.byId.get(hot.kpiId)
+      if (!definition || !isPeriodKind(hot.period)) return
+      let scope: ResolvedScope
+      try {
+        scope = await this.resolveScope(hot.scope)
+      } catch {
+        return
+      }
+      const periods = periodsBetween(hot.period, hot.rangeStart, hot.rangeEnd, this.timezone)
+      const key = cacheKey(definition, scope, periods)
+      if (periods.length === 0 || key !== hot.key) return
+      try {
+        const values = await this.compute(definition, scope, periods)
+        out.push({ key, fingerprint: this.fingerprint(definition, scope), values: JSON.stringify(values), computedAt: new Date() })
+      } catch {
+        // A failing formula is computed (and reported) on demand instead.
+      }
+    })
+    return out
   }
 
   private async compute(definition: KpiDefinition, scope: ResolvedScope, periods: readonly Period[]): Promise<PeriodValue[]> {
@@ -262,6 +387,12 @@ function rounded(v: PeriodValue): PeriodValue {
   if (v.measures) out.measures = roundAll(v.measures)
   return out
 }
+
+/** The cache key of one KPI × scope × range of periods. */
+const cacheKey = (definition: KpiDefinition, scope: ResolvedScope, periods: readonly Period[]) =>
+  `${definition.id}|${scope.key}|${periods[0]!.start.toISOString()}|${periods[periods.length - 1]!.end.toISOString()}|${periods[0]!.kind}`
+
+const isPeriodKind = (p: string): p is PeriodKind => p === 'week' || p === 'month' || p === 'quarter'
 
 /** Maps with at most `limit` calls in flight, keeping order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

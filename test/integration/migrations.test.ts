@@ -7,8 +7,8 @@ import { forEachBackend } from '../support/databases.ts'
 const MIGRATION_FILES = readdirSync(new URL('../../migrations/', import.meta.url)).filter((f) => f.endsWith('.ts')).sort()
 
 const DOMAIN_TABLES = [
-  'api_token', 'audit_log', 'commit', 'deployment', 'deployment_change', 'deployment_failure', 'deployment_ref', 'deployment_rework', 'deployment_status',
-  'incident', 'incident_deployment', 'issue', 'measurement', 'measurement_history', 'milestone', 'pull_request',
+  'api_token', 'audit_log', 'commit', 'data_version_state', 'deployment', 'deployment_change', 'deployment_failure', 'deployment_ref', 'deployment_rework', 'deployment_status',
+  'incident', 'incident_deployment', 'issue', 'kpi_hot_key', 'kpi_value_cache', 'measurement', 'measurement_history', 'milestone', 'pull_request',
   'repository', 'repository_observation', 'sli_sample', 'snapshot', 'sync_lock', 'sync_state', 'team', 'team_repo', 'team_service',
   'vulnerability_alert', 'webhook_delivery', 'workflow_run',
 ]
