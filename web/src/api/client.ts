@@ -16,6 +16,8 @@ export class ApiError extends Error {
     message: string,
     readonly status: number | null = null,
     readonly requestId?: string,
+    /** The server's `error.details`: `[{ field, message }]` for a bad body, `[{ line, column, message }]` for a CSV. */
+    readonly details?: unknown,
   ) {
     super(message)
   }
@@ -36,7 +38,7 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   }
   const body: unknown = await res.json().catch(() => undefined)
   if (!res.ok) {
-    if (isErrorResponse(body)) throw new ApiError(body.error.code, body.error.message, res.status, body.error.requestId)
+    if (isErrorResponse(body)) throw new ApiError(body.error.code, body.error.message, res.status, body.error.requestId, body.error.details)
     throw new ApiError(`http_${res.status}`, `The server answered ${res.status} ${res.statusText}`.trim(), res.status)
   }
   if (body === undefined) throw new ApiError('invalid_response', `${path} did not return JSON`, res.status)
@@ -68,20 +70,29 @@ export function useCsrfToken(token: string | null): void {
 }
 
 /** Sends a JSON write with the session's CSRF token; errors as getJson's. */
-export async function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  return send<T>(method, path, body === undefined ? undefined : { type: 'application/json', text: JSON.stringify(body) })
+}
+
+/** POSTs a CSV file as text/csv with the session's CSRF token; errors as getJson's (a bad file's problems in `details`). */
+export function sendCsv<T>(path: string, csv: string): Promise<T> {
+  return send<T>('POST', path, { type: 'text/csv; charset=utf-8', text: csv })
+}
+
+async function send<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: { type: string; text: string }): Promise<T> {
   let res: Response
   try {
     res = await fetch(path, {
       method,
-      headers: { accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }), ...(csrfToken && { 'x-csrf-token': csrfToken }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { accept: 'application/json', ...(body && { 'content-type': body.type }), ...(csrfToken && { 'x-csrf-token': csrfToken }) },
+      body: body?.text,
     })
   } catch {
     throw new ApiError('network', 'The server could not be reached; check that Meridian is running.')
   }
   const answer: unknown = await res.json().catch(() => undefined)
   if (!res.ok) {
-    if (isErrorResponse(answer)) throw new ApiError(answer.error.code, answer.error.message, res.status, answer.error.requestId)
+    if (isErrorResponse(answer)) throw new ApiError(answer.error.code, answer.error.message, res.status, answer.error.requestId, answer.error.details)
     throw new ApiError(`http_${res.status}`, `The server answered ${res.status} ${res.statusText}`.trim(), res.status)
   }
   return answer as T
