@@ -92,9 +92,10 @@ export async function publishDataVersion(db: Kysely<Database>, expected: string,
   })
 }
 
-/** The values a publish stored for `key` at `version`, if any. */
-export async function readPrecomputed(db: Kysely<Database>, key: string, version: string) {
-  return db.selectFrom('kpi_value_cache').select(['fingerprint', 'values', 'computed_at']).where('key', '=', key).where('version', '=', version).executeTakeFirst()
+/** The values a publish stored for these keys at `version` (those it stored). */
+export async function readPrecomputed(db: Kysely<Database>, keys: readonly string[], version: string) {
+  if (keys.length === 0) return []
+  return db.selectFrom('kpi_value_cache').select(['key', 'fingerprint', 'values', 'computed_at']).where('key', 'in', keys).where('version', '=', version).execute()
 }
 
 /** A (KPI × scope × range) key the server was asked for. */
