@@ -21,6 +21,7 @@ import { kpiRoutes } from './routes/kpis.route.ts'
 import { sloRoutes } from './routes/slos.route.ts'
 import { ingestRoutes } from './routes/ingest.route.ts'
 import { measurementRoutes } from './routes/measurements.route.ts'
+import { snapshotRoutes } from './routes/snapshots.route.ts'
 import { pagerDutyWebhookRoutes } from './routes/pagerduty-webhook.route.ts'
 import { registerAuth } from './plugins/auth.ts'
 import { registerSecurity } from './plugins/security.ts'
@@ -77,7 +78,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(swagger, {
     openapi: {
       info: { title: 'Meridian API', version: VERSION, description: 'Engineering KPIs, DORA and SLOs against targets.' },
-      tags: [{ name: 'health' }, { name: 'organisation' }, { name: 'kpis' }, { name: 'slos' }, { name: 'measurements' }, { name: 'access' }, { name: 'webhooks' }, { name: 'ingest' }],
+      tags: [{ name: 'health' }, { name: 'organisation' }, { name: 'kpis' }, { name: 'slos' }, { name: 'measurements' }, { name: 'snapshots' }, { name: 'access' }, { name: 'webhooks' }, { name: 'ingest' }],
       components: {
         securitySchemes: {
           apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (mrd_…) from `meridian token create`' },
@@ -105,6 +106,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const definitionsDir = options.definitionsDir ?? config.server.definitionsDir
   await app.register(sloRoutes, definitionsDir ? { sloDir: `${definitionsDir}/slos` } : {})
   await app.register(measurementRoutes, { definitions: new Map(app.kpis.definitions.map((d) => [d.id, d])) })
+  await app.register(snapshotRoutes)
   await app.register(pagerDutyWebhookRoutes)
 
   registerNotFound(app, { spaFallback: await registerDashboard(app, config.server.webDir) })

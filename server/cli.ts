@@ -22,7 +22,9 @@ Commands:
   demo [--scale small|large] [--seed N] [--remove]
                                 load (or remove) the clearly labelled demo organisation
   snapshot --period 2026-10|2026-Q3 [--scope S] [--format pdf|csv|md|json] [--out FILE]
-                                freeze a board-report snapshot and export it
+           [--title T] [--commentary TEXT]
+                                freeze a board-report snapshot, store it and export it
+                                (default: pdf to meridian-<period>-<scope>.<format>; --out - for stdout)
   kpis [--period week|month|quarter] [--scope S] [--from DATE] [--to DATE] [--json]
                                 print the KPIs as a table (the numbers GET /api/kpis returns)
   token create --name NAME [--scope read,ingest,admin] [--team ID] [--expires-days N]
@@ -36,9 +38,7 @@ LOG_LEVEL (info).
 Exit codes: 0 done, 1 failed, 2 usage error or command not available yet.`
 
 /** Commands whose issue has not landed yet: they say so and exit 2. */
-const NOT_YET: Record<string, string> = {
-  snapshot: 'board-report snapshots are not available in this version yet (they land with issue #8).',
-}
+const NOT_YET: Record<string, string> = {}
 
 const OPTIONS: Record<string, ParseArgsConfig['options']> = {
   serve: {},
@@ -46,7 +46,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
   validate: {},
   demo: { scale: { type: 'string' }, seed: { type: 'string' }, remove: { type: 'boolean' } },
   collect: { source: { type: 'string' }, since: { type: 'string' }, full: { type: 'boolean' } },
-  snapshot: { period: { type: 'string' }, scope: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+  snapshot: { period: { type: 'string' }, scope: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, title: { type: 'string' }, commentary: { type: 'string' } },
   kpis: { period: { type: 'string' }, scope: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
   token: { name: { type: 'string' }, scope: { type: 'string' }, team: { type: 'string' }, 'expires-days': { type: 'string' } },
 }
@@ -98,6 +98,8 @@ export async function main(argv: string[]): Promise<number> {
         return await validate(config)
       case 'kpis':
         return await kpis(config, values)
+      case 'snapshot':
+        return await snapshot(config, values)
       case 'migrate':
         return await migrate(config, Boolean(values.down))
       case 'demo':
@@ -178,6 +180,52 @@ async function kpis(config: AppConfig, values: Values): Promise<number> {
     }
     print(values.json ? JSON.stringify(result, null, 2) : formatKpiTable(result))
     return result.kpis.some((k) => k.error !== undefined) ? 1 : 0
+  } finally {
+    await db.close()
+  }
+}
+
+async function snapshot(config: AppConfig, values: Values): Promise<number> {
+  const usage = 'usage: meridian snapshot --period 2026-10|2026-Q3 [--scope S] [--format pdf|csv|md|json] [--out FILE]'
+  if (typeof values.period !== 'string') throw new UsageError(`meridian snapshot: --period is required\n${usage}`)
+  const format = typeof values.format === 'string' ? values.format : 'pdf'
+  if (format !== 'pdf' && format !== 'csv' && format !== 'md' && format !== 'json') throw new UsageError(`meridian snapshot: --format must be pdf, csv, md or json, got "${format}"`)
+  const { parseSnapshotPeriod } = await import('./snapshots/freeze.ts')
+  const period = parseSnapshotPeriod(values.period, config.timezone)
+  if (typeof period === 'string') throw new UsageError(`meridian snapshot: --period: ${period}`)
+  const { createKpiEngine } = await import('./kpis/create-engine.ts')
+  const { takeSnapshot, SnapshotInputError } = await import('./snapshots/store.ts')
+  const { exportSnapshot, exportFileName } = await import('./snapshots/export.ts')
+  const { ScopeError } = await import('./metrics/scope.ts')
+  const db = await (await database()).connect(config.server)
+  try {
+    await (await migrations()).migrateToLatest(db.db)
+    const engine = createKpiEngine({ db: db.db, config, clock: () => new Date() })
+    let taken
+    try {
+      taken = await takeSnapshot(
+        { db: db.db, engine, config },
+        { period: values.period, scope: typeof values.scope === 'string' ? values.scope : 'org', title: values.title as string | undefined, commentary: values.commentary as string | undefined },
+        { actor: 'cli', now: new Date() },
+      )
+    } catch (err) {
+      if (err instanceof SnapshotInputError) throw new UsageError(`meridian snapshot: --${err.field}: ${err.message}`)
+      if (err instanceof ScopeError) throw new UsageError(`meridian snapshot: --scope: ${err.message}`)
+      throw err
+    }
+    const { row, frozen } = taken
+    const body = await exportSnapshot(frozen.document, format)
+    const out = typeof values.out === 'string' ? values.out : exportFileName(frozen.document, format)
+    const summary = `snapshot ${row.id}: ${row.period} ${row.scope}${row.partial ? ' (partial: the period has not ended)' : ''}, ${frozen.document.kpis.length} KPIs, sha256 ${row.contentHash}`
+    if (out === '-') {
+      process.stdout.write(body)
+      printErr(summary)
+    } else {
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync(out, body)
+      print(`${summary}\nwrote ${out} (${format}, ${body.length} bytes)`)
+    }
+    return 0
   } finally {
     await db.close()
   }

@@ -15,7 +15,8 @@ export function registerDataVersion(app: FastifyInstance): void {
     }
   }
   app.addHook('onSend', async (req, reply, payload) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD' && req.url.startsWith('/api/') && reply.statusCode < 400) await bump(req.url)
+    // Snapshots only read KPIs: taking or deleting one leaves every cached value valid.
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.url.startsWith('/api/') && !req.url.startsWith('/api/snapshots') && reply.statusCode < 400) await bump(req.url)
     return payload
   })
   app.background.onSettled(() => bump('background work'))

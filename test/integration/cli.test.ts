@@ -24,11 +24,14 @@ describe('the meridian command', () => {
     for (const c of ['serve', 'migrate', 'validate', 'collect', 'demo', 'snapshot', 'kpis']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'))
   })
 
-  it.each([['snapshot', 'issue #8']])('`%s` says it has not landed yet and exits 2', (command, issue) => {
-    const r = meridian([command])
+  it.each([
+    [['snapshot'], 'meridian snapshot: --period is required'],
+    [['snapshot', '--period', '2026-W05'], 'meridian snapshot: --period: expected a month (2026-10) or a quarter (2026-Q3), got "2026-W05"'],
+    [['snapshot', '--period', '2026-10', '--format', 'docx'], 'meridian snapshot: --format must be pdf, csv, md or json, got "docx"'],
+  ])('%j is a usage error', (args, message) => {
+    const r = meridian(args)
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('not available in this version yet')
-    expect(r.stderr).toContain(issue)
+    expect(r.stderr).toContain(message)
   })
 
   it('`collect` says when no source is configured, and checks its options', () => {
@@ -139,6 +142,31 @@ describe('meridian kpis', () => {
       await db.close()
     }
     expect(meridian(['kpis', '--scope', 'team:nope'], { cwd }).stderr).toContain('--scope: team "nope" does not exist')
+  }, 120_000)
+})
+
+describe('meridian snapshot', () => {
+  it('freezes a snapshot of the demo, stores it and writes each format', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'meridian-cli-'))
+    expect(meridian(['demo'], { cwd }).code).toBe(0)
+    const now = new Date()
+    const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
+    const period = `${last.getUTCFullYear()}-${String(last.getUTCMonth() + 1).padStart(2, '0')}`
+    const pdf = meridian(['snapshot', '--period', period, '--scope', 'team:payments', '--commentary', 'Steady quarter.'], { cwd })
+    expect(pdf.code, pdf.stderr).toBe(0)
+    expect(pdf.stdout).toMatch(new RegExp(String.raw`^snapshot snap-[0-9a-f]{12}: ${period} team:payments, 31 KPIs, sha256 [0-9a-f]{64}\nwrote meridian-${period}-team-payments\.pdf \(pdf, \d+ bytes\)\n$`))
+    expect(readFileSync(join(cwd, `meridian-${period}-team-payments.pdf`)).subarray(0, 5).toString()).toBe('%PDF-')
+    const md = meridian(['snapshot', '--period', period, '--format', 'md', '--out', '-'], { cwd })
+    expect(md.code).toBe(0)
+    expect(md.stdout).toMatch(/^# Engineering report \d{4}-\d{2}\n/)
+    expect(md.stdout).toContain('## Board summary')
+    const json = meridian(['snapshot', '--period', period, '--format', 'json', '--out', join(cwd, 'snap.json')], { cwd })
+    expect(json.code).toBe(0)
+    const text = readFileSync(join(cwd, 'snap.json'), 'utf8')
+    const { createHash } = await import('node:crypto')
+    expect(json.stdout).toContain(`sha256 ${createHash('sha256').update(text).digest('hex')}`)
+    expect(JSON.parse(text).period.label).toBe(period)
+    expect(meridian(['snapshot', '--period', period, '--scope', 'team:nope'], { cwd }).stderr).toContain('--scope: team "nope" does not exist')
   }, 120_000)
 })
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, expect, it, vi } from 'vitest'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../server/db/schema.ts'
 import { createKpiEngine } from '../../server/kpis/create-engine.ts'

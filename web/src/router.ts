@@ -15,6 +15,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/teams/:id', name: 'team', component: () => import('./views/TeamView.vue'), meta: { title: 'Team' } },
   { path: '/slos', name: 'slos', component: () => import('./views/SlosView.vue'), meta: { title: 'SLOs' } },
   { path: '/sources', name: 'sources', component: () => import('./views/SourcesView.vue'), meta: { title: 'Sources' } },
+  { path: '/snapshots', name: 'snapshots', component: () => import('./views/SnapshotsView.vue'), meta: { title: 'Snapshots' } },
+  { path: '/snapshots/:id', name: 'snapshot', component: () => import('./views/SnapshotView.vue'), meta: { title: 'Snapshot' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Page not found' } },
 ]
 
