@@ -1,5 +1,6 @@
 import { CATEGORIES, type KpiCategory } from '../kpis/definition.ts'
 import { formatTarget, formatValue } from '../kpis/format-table.ts'
+import { CATEGORY_LABEL, STATUS_LABEL } from '../kpis/labels.ts'
 import type { SeriesItem } from '../routes/kpis.schema.ts'
 import type { SnapshotDocument, SnapshotKpi } from '../routes/snapshots.schema.ts'
 
@@ -8,28 +9,10 @@ export { formatTarget, formatValue }
 /** The board summary shows at most this many KPIs (the blueprint's top KPIs carry `board: true`). */
 export const MAX_BOARD_KPIS = 13
 
-const STATUS_LABELS: Record<SeriesItem['status'], string> = {
-  'on-track': 'On track',
-  'at-risk': 'At risk',
-  'off-track': 'Off track',
-  'no-data': 'No data',
-  'low-confidence': 'Low confidence',
-}
-
-const CATEGORY_LABELS: Record<KpiCategory, string> = {
-  delivery: 'Delivery',
-  reliability: 'Reliability',
-  quality: 'Quality',
-  security: 'Security',
-  cost: 'Cost',
-  people: 'People',
-  platform: 'Platform',
-}
-
 /** "On track", "Off track", … */
-export const statusLabel = (s: SeriesItem['status']) => STATUS_LABELS[s]
+export const statusLabel = (s: SeriesItem['status']) => STATUS_LABEL[s]
 
-export const categoryLabel = (c: string) => CATEGORY_LABELS[c as KpiCategory] ?? c
+export const categoryLabel = (c: string) => CATEGORY_LABEL[c as KpiCategory] ?? c
 
 /** The snapshot period's item: the last of the series (undefined when the KPI failed). */
 export const currentOf = (k: SnapshotKpi): SeriesItem | undefined => k.series[k.series.length - 1]

@@ -39,23 +39,7 @@ export function formatDelta(delta: NonNullable<SeriesItem['delta']>): string {
   return delta.kind === 'points' ? `${sign}${fixed(size, 1)} pp` : `${sign}${fixed(size, 0)} %`
 }
 
-export const STATUS_LABEL: Record<SeriesItem['status'], string> = {
-  'on-track': 'On track',
-  'at-risk': 'At risk',
-  'off-track': 'Off track',
-  'no-data': 'No data',
-  'low-confidence': 'Low confidence',
-}
-
-export const CATEGORY_LABEL: Record<KpiInfo['category'], string> = {
-  delivery: 'Delivery',
-  reliability: 'Reliability',
-  quality: 'Quality',
-  security: 'Security',
-  cost: 'Cost',
-  people: 'People',
-  platform: 'Platform',
-}
+export { CATEGORY_LABEL, STATUS_LABEL } from '../../../server/kpis/labels.ts'
 
 /** The latest period that has ended, else the latest one. */
 export function latestComplete(series: readonly SeriesItem[]): SeriesItem | undefined {
