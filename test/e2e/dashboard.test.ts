@@ -522,6 +522,66 @@ describe('dashboard in Chromium (small demo organisation)', () => {
     await expectAccessible(page, 'the sources page showing an import error')
   })
 
+  it('snapshots: take two with commentary, see the report, list them, download every format, compare', async () => {
+    const page = await open(DESKTOP)
+    const month = (back: number) => {
+      const d = new Date()
+      const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - back, 1))
+      return `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`
+    }
+    const commentary = 'Delivery held steady; one revert in payments.'
+    const taken: string[] = []
+    for (const [period, text] of [[month(2), 'The month before.'], [month(1), commentary]] as const) {
+      await goto(page, '/snapshots')
+      const form = byTestId(page, 'snapshot-form')
+      await visible(form)
+      await form.locator('input[name="period"]').fill(period)
+      await form.locator('textarea[name="commentary"]').fill(text)
+      const answer = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/snapshots' && res.request().method() === 'POST')
+      await form.locator('button[type="submit"]').click()
+      const res = await answer
+      expect(res.status()).toBe(201)
+      const id = ((await res.json()) as { snapshot: { id: string } }).snapshot.id
+      taken.push(id)
+      // Taking one opens its report: the commentary and the frozen document's board KPIs.
+      await page.waitForURL((url) => url.pathname === `/snapshots/${id}`, { timeout: UI_TIMEOUT })
+      const report = byTestId(page, 'snapshot-report')
+      await visible(report)
+      await containsText(report, text)
+      const doc = await server.api<{ document: { kpis: { kpi: { board: boolean } }[] } }>(`/api/snapshots/${id}`)
+      await count(byTestId(page, 'snapshot-board').first().locator('tbody tr'), Math.min(13, doc.document.kpis.filter((k) => k.kpi.board).length))
+    }
+    await screenshot(page, 'snapshot-report-1280')
+    await expectAccessible(page, 'a snapshot report')
+
+    await goto(page, '/snapshots')
+    const listed = await server.api<{ total: number; snapshots: { id: string }[] }>('/api/snapshots')
+    expect(listed.snapshots.map((s) => s.id).slice(0, 2)).toEqual([taken[1], taken[0]])
+    const rows = byTestId(page, 'snapshot-list').locator('tbody tr')
+    await count(rows, listed.total)
+
+    // Every download link of the newest answers with its format.
+    const hrefs = await rows.first().locator('a.download').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))
+    const formatOf = (href: string) => new URL(href, server.url).pathname.replace(/^.*\./, '')
+    expect(hrefs.map(formatOf)).toEqual(['pdf', 'csv', 'md', 'json'])
+    for (const href of hrefs) {
+      const res = await fetch(new URL(href, server.url))
+      expect(res.status, href).toBe(200)
+      const body = Buffer.from(await res.arrayBuffer())
+      if (formatOf(href) === 'pdf') expect(body.subarray(0, 5).toString()).toBe('%PDF-')
+      if (formatOf(href) === 'json') expect((JSON.parse(body.toString()) as { commentary: string }).commentary).toBe(commentary)
+    }
+
+    // Compare the two: one row per KPI both hold, as the API compares them.
+    const comparison = await server.api<{ kpis: unknown[] }>(`/api/snapshots/compare?a=${taken[0]}&b=${taken[1]}`)
+    await rows.nth(0).locator('input[type="checkbox"]').check()
+    await rows.nth(1).locator('input[type="checkbox"]').check()
+    await page.getByRole('button', { name: 'Compare the two selected' }).click()
+    await count(byTestId(page, 'snapshot-compare').locator('tbody tr'), comparison.kpis.length)
+    await screenshot(page, 'snapshots-1280')
+    await expectAccessible(page, 'the snapshots page')
+  })
+
   describe.each([
     ['1280', DESKTOP],
     ['390', PHONE],
@@ -535,6 +595,7 @@ describe('dashboard in Chromium (small demo organisation)', () => {
         ['team', `/teams/${teams[0]!.id}`, 'team-page'],
         ['slos', '/slos', 'slo-card'],
         ['sources', '/sources', 'freshness-table'],
+        ['snapshots', '/snapshots', 'snapshot-form'],
       ]
       const page = await open(viewport)
       const failures: string[] = []
