@@ -356,6 +356,17 @@ async function collect(config: AppConfig, values: Values): Promise<number> {
     const progress = createProgressRenderer(process.stderr)
     // One publish at the end, with the KPI values the dashboard asked for lately precomputed.
     const { collectAndPublish } = await import('./kpis/publish-values.ts')
+    // Interrupted, the rows already committed are published (without precomputing) before exiting,
+    // so the dashboard does not keep showing values from before the run.
+    const { publishDataVersion } = await import('./repositories/data-version.repository.ts')
+    const interrupted = (signal: NodeJS.Signals) => {
+      printErr(`meridian collect: ${signal}; publishing what was committed and stopping (a re-run resumes)`)
+      void publishDataVersion(db.db, '', [])
+        .catch(() => undefined)
+        .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+    }
+    process.once('SIGINT', interrupted)
+    process.once('SIGTERM', interrupted)
     const { result: summaries, publish } = await collectAndPublish(
       db.db,
       config,
@@ -364,6 +375,8 @@ async function collect(config: AppConfig, values: Values): Promise<number> {
     )
     progress.finish()
     for (const s of summaries) print(formatSummary(s))
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
     if (publish.version) print(`KPI values: data version ${publish.version}, ${publish.precomputed} of ${publish.hotKeys} recently viewed values precomputed${publish.note ? ` (${publish.note})` : ''}`)
     return summaries.some((s) => s.errors.length > 0) ? 1 : 0
   } finally {
