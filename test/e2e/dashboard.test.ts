@@ -404,6 +404,20 @@ describe('dashboard in Chromium (small demo organisation)', () => {
     await page.locator(`[data-testid="kpi-tile"][data-kpi="${id}"]`).getByRole('link').first().click()
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/kpis/${id}`)
 
+    // A deployment posted through the ingest API with a link to its pipeline run, in the last
+    // ended month: the records list must link to it (demo rows carry no links).
+    const lastMonth = (await server.api<KpiResponse>(`/api/kpis/${id}`)).series.filter((s) => !s.partial).pop()!
+    const runUrl = 'https://github.com/acme-demo/payments-api/actions/runs/424242'
+    // The month's last hour: records are listed newest first, so it is on the first page.
+    const at = new Date(new Date(lastMonth.end).getTime() - 3_600_000).toISOString()
+    const ingest = await server.app.inject({
+      method: 'POST',
+      url: '/api/deployments',
+      payload: { items: [{ id: 'e2e-linked', repo: 'acme-demo/payments-api', environment: 'production', sha: 'abcdef1234567', status: 'success', started_at: at, finished_at: at, url: runUrl }] },
+    })
+    expect(ingest.statusCode, ingest.body).toBeLessThan(300)
+    await page.reload()
+
     const kpi = await server.api<KpiResponse>(`/api/kpis/${id}`)
     await visible(byTestId(page, 'trend-chart'))
     await visible(byTestId(page, 'how-computed'))
@@ -429,9 +443,12 @@ describe('dashboard in Chromium (small demo organisation)', () => {
     // The same records, newest first, as the API lists them.
     const rowTexts = await list.locator('[data-testid="record-row"]').evaluateAll((rows) => rows.map((r) => (r.textContent ?? '').replace(/\s+/g, ' ')))
     expect(rowTexts.map((t, i) => t.includes(records.records[i]!.title.replace(/\s+/g, ' ')) || `row ${i}: "${t}" lacks "${records.records[i]!.title}"`).filter((x) => x !== true)).toEqual([])
-    // Each record links to where it lives (GitHub for a deployment) when the API knows it.
-    const firstWithUrl = records.records.slice(0, shown).find((r) => r.url)
-    if (firstWithUrl) await visible(list.locator(`a[href="${firstWithUrl.url}"]`))
+    // Each record links to where it lives: the posted deployment to its pipeline run.
+    expect(item.label).toBe(lastMonth.label)
+    const linked = records.records.findIndex((r) => r.url === runUrl)
+    expect(linked).toBeGreaterThanOrEqual(0)
+    if (linked < shown) await visible(list.locator(`a[href="${runUrl}"]`))
+    else throw new Error(`the posted deployment is record ${linked}, beyond the first page of ${shown}`)
     await screenshot(page, 'kpi-records-1280')
     await expectAccessible(page, 'the KPI page with records')
   })
