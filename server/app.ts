@@ -16,6 +16,7 @@ import { auditRoutes } from './routes/audit.route.ts'
 import { githubWebhookRoutes } from './routes/github-webhook.route.ts'
 import { registerBackground } from './webhooks/background.ts'
 import { registerDataVersion } from './plugins/data-version.ts'
+import { registerJsonBody } from './plugins/json-body.ts'
 import { createKpiEngine } from './kpis/create-engine.ts'
 import { kpiRoutes } from './routes/kpis.route.ts'
 import { sloRoutes } from './routes/slos.route.ts'
@@ -70,6 +71,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('kpis', createKpiEngine({ db: db.db, config, clock: app.clock, definitionsDir: options.definitionsDir }))
 
   registerErrorHandler(app)
+  registerJsonBody(app)
   registerBackground(app)
   registerDataVersion(app)
   await registerSecurity(app)

@@ -3,6 +3,7 @@ import { Type as T } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { describe, expect, it } from 'vitest'
 import { registerErrorHandler, registerNotFound } from '../../server/plugins/error-handler.ts'
+import { registerJsonBody } from '../../server/plugins/json-body.ts'
 import { AppError } from '../../server/errors/app-error.ts'
 import { HTTP_OPTIONS, validatorCompiler } from '../../server/http-options.ts'
 
@@ -15,6 +16,7 @@ async function app() {
   }).withTypeProvider<TypeBoxTypeProvider>()
   f.setValidatorCompiler(validatorCompiler)
   registerErrorHandler(f)
+  registerJsonBody(f)
   registerNotFound(f)
   f.post('/things', { schema: { body: T.Object({ name: T.String({ minLength: 1 }), count: T.Integer() }, { additionalProperties: false }) } }, async () => ({ ok: true }))
   f.get('/conflict', async () => {
@@ -84,5 +86,24 @@ describe('the error handler', () => {
     const missing = await f.inject({ url: '/nope?x=1' })
     expect(missing.statusCode).toBe(404)
     expect(missing.json()).toEqual({ error: { code: 'not_found', message: 'No route GET /nope', requestId: 'req-1' } })
+  })
+
+  it('refuses a body key that could poison prototypes, naming where it is; says what is wrong with bad JSON', async () => {
+    const { f } = await app()
+    const post = (payload: string) => f.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/json' }, payload })
+    const proto = await post('{"name":"a","count":1,"items":[{"x":{"__proto__":{"admin":true}}}]}')
+    expect([proto.statusCode, proto.json().error]).toEqual([
+      400,
+      { code: 'invalid_request', message: 'body.items[0].x.__proto__: this key is not allowed', details: [{ field: 'body.items[0].x.__proto__', message: 'this key is not allowed' }], requestId: 'req-1' },
+    ])
+    const ctor = await post('{"name":"a","count":1,"constructor":{"prototype":{}}}')
+    expect(ctor.json().error.message).toBe('body.constructor.prototype: this key is not allowed')
+    const syntax = await post('{"name":')
+    expect(syntax.json().error.message).toMatch(/^body: not valid JSON \(.+\)$/)
+    const empty = await post('  ')
+    expect([empty.statusCode, empty.json().error.message]).toEqual([400, 'body: empty, but the content-type is application/json'])
+    // A plain constructor key (no prototype inside) is data like any other: the schema judges it.
+    const plain = await post('{"name":"a","count":1,"constructor":"x"}')
+    expect(plain.json().error.details).toEqual([{ field: 'body.constructor', message: 'must NOT have additional properties' }])
   })
 })
