@@ -24,22 +24,41 @@ export function registerJsonBody(app: FastifyInstance): void {
   })
 }
 
-/** The path of the first `__proto__` key or `constructor.prototype` in a parsed JSON value, else null. */
-export function poisonedKey(value: unknown, path: string): string | null {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = poisonedKey(value[i], `${path}[${i}]`)
-      if (found) return found
-    }
-  } else if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>
-    for (const key of Object.keys(record)) {
-      const at = `${path}.${key}`
-      if (key === '__proto__') return at
-      const child = record[key]
-      if (key === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype')) return `${at}.prototype`
-      const found = poisonedKey(child, at)
-      if (found) return found
+/** A place in a parsed JSON value: its key (or index) and the place holding it. */
+interface Place {
+  value: unknown
+  key: string | number | null
+  parent: Place | null
+}
+
+const pathOf = (place: Place, root: string): string => {
+  const parts: string[] = []
+  for (let p: Place | null = place; p && p.key !== null; p = p.parent) parts.push(typeof p.key === 'number' ? `[${p.key}]` : `.${p.key}`)
+  return root + parts.reverse().join('')
+}
+
+/**
+ * The path of the first `__proto__` key or `constructor.prototype` in a parsed JSON value, else
+ * null. Walks with its own stack (a body may nest thousands deep) and builds a path only for a hit.
+ */
+export function poisonedKey(value: unknown, root: string): string | null {
+  const stack: Place[] = [{ value, key: null, parent: null }]
+  while (stack.length > 0) {
+    const place = stack.pop()!
+    const v = place.value
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], key: i, parent: place })
+    } else if (v !== null && typeof v === 'object') {
+      const record = v as Record<string, unknown>
+      const keys = Object.keys(record)
+      for (const key of keys) {
+        if (key === '__proto__') return pathOf({ value: null, key, parent: place }, root)
+        const child = record[key]
+        if (key === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype')) {
+          return pathOf({ value: null, key: 'prototype', parent: { value: child, key, parent: place } }, root)
+        }
+      }
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ value: record[keys[i]!], key: keys[i]!, parent: place })
     }
   }
   return null

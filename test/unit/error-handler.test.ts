@@ -102,6 +102,9 @@ describe('the error handler', () => {
     expect(syntax.json().error.message).toMatch(/^body: not valid JSON \(.+\)$/)
     const empty = await post('  ')
     expect([empty.statusCode, empty.json().error.message]).toEqual([400, 'body: empty, but the content-type is application/json'])
+    // Nesting thousands deep is walked without recursion: a schema error, not a crash.
+    const deep = await post(`{"name":"a","count":1,"n":${'['.repeat(20_000)}${']'.repeat(20_000)}}`)
+    expect([deep.statusCode, deep.json().error.details]).toEqual([400, [{ field: 'body.n', message: 'must NOT have additional properties' }]])
     // A plain constructor key (no prototype inside) is data like any other: the schema judges it.
     const plain = await post('{"name":"a","count":1,"constructor":"x"}')
     expect(plain.json().error.details).toEqual([{ field: 'body.constructor', message: 'must NOT have additional properties' }])
