@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { AppConfig } from '../config/app-config.ts'
 import type { Database } from '../db/schema.ts'
-import { bumpsDeferred, deferBumps, publishDataVersion, readDataVersion, readHotKeys } from '../repositories/data-version.repository.ts'
+import { bumpsDeferred, deferBumps, pruneKpiCache, publishDataVersion, readDataVersion, readHotKeys } from '../repositories/data-version.repository.ts'
 import { createKpiEngine } from './create-engine.ts'
 
 /** Keys asked for within this long are precomputed when a collect finishes. */
@@ -42,7 +42,8 @@ export async function collectAndPublish<T>(db: Kysely<Database>, config: AppConf
   if (bumpsDeferred()) return { result: await fn(), publish: { version: null, precomputed: 0, hotKeys: 0, note: 'published by the enclosing run' } }
   const outcome = await deferBumps(fn)
   let publish: PublishReport = { version: null, precomputed: 0, hotKeys: 0, note: 'nothing written' }
-  if (outcome.bumped) publish = 'error' in outcome ? { ...(await publishDataVersion(db, '', [])), precomputed: 0, hotKeys: 0, note: 'the run failed' } : await publishWithValues(db, config, options)
+  if (outcome.bumped && 'error' in outcome) publish = { version: (await publishDataVersion(db, '', [])).version, precomputed: 0, hotKeys: 0, note: 'the run failed' }
+  else if (outcome.bumped) publish = await publishWithValues(db, config, options)
   if ('error' in outcome) throw outcome.error
   return { result: outcome.result, publish }
 }
@@ -58,6 +59,7 @@ export async function publishWithValues(db: Kysely<Database>, config: AppConfig,
     const { version } = await publishDataVersion(db, expected, [])
     return { version, precomputed: 0, hotKeys: 0, note: `KPI definitions not loaded: ${(err as Error).message}` }
   }
+  await pruneKpiCache(db)
   const hot = await readHotKeys(db, new Date(Date.now() - HOT_WINDOW_MS), MAX_KEYS)
   options.onProgress?.(`refreshing ${hot.length} KPI values`)
   const values = await engine.precompute(hot, Date.now() + (options.budgetMs ?? 60_000))

@@ -262,13 +262,9 @@ export class KpiEngine {
     const values = this.load(key, { definition, scope, periods }, version, stored)
     const entry: CacheEntry = { version, at: now, values }
     this.store(key, entry)
-    // A precomputed value carries the time it was computed, so its age counts from then.
-    values.then(
-      () => undefined,
-      () => {
-        if (this.cache.get(key) === entry) this.cache.delete(key)
-      },
-    )
+    values.catch(() => {
+      if (this.cache.get(key) === entry) this.cache.delete(key)
+    })
     return values
   }
 
@@ -298,6 +294,7 @@ export class KpiEngine {
     if (stored && stored.fingerprint === this.fingerprint(parts.definition, parts.scope)) {
       const values = JSON.parse(stored.values) as PeriodValue[]
       if (values.length === parts.periods.length) {
+        // A precomputed value carries the time it was computed, so its age counts from then.
         const entry = this.cache.get(key)
         if (entry?.version === version) entry.at = new Date(stored.computed_at).getTime()
         return values

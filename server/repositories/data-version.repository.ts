@@ -118,10 +118,14 @@ export async function touchHotKeys(db: Kysely<Database>, keys: readonly HotKey[]
     .execute()
 }
 
-/** Keys asked for since `since`, most recently used first; drops the ones unused for a week. */
-export async function readHotKeys(db: Kysely<Database>, since: Date, limit: number): Promise<HotKey[]> {
+/** Drops keys unused for a week and stored values computed over a week ago. */
+export async function pruneKpiCache(db: Kysely<Database>): Promise<void> {
   await db.deleteFrom('kpi_hot_key').where('last_used_at', '<', sql<Date>`now() - interval '7 days'`).execute()
   await db.deleteFrom('kpi_value_cache').where('computed_at', '<', sql<Date>`now() - interval '7 days'`).execute()
+}
+
+/** Keys asked for since `since`, most recently used first. */
+export async function readHotKeys(db: Kysely<Database>, since: Date, limit: number): Promise<HotKey[]> {
   const rows = await db.selectFrom('kpi_hot_key').selectAll().where('last_used_at', '>=', since).orderBy('last_used_at', 'desc').orderBy('key').limit(limit).execute()
   return rows.map((r) => ({ key: r.key, kpiId: r.kpi_id, scope: r.scope, period: r.period, rangeStart: new Date(r.range_start), rangeEnd: new Date(r.range_end) }))
 }
